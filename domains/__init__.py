@@ -1,0 +1,1 @@
+"""Applications: molecule, code, radiotherapy and prompt optimization."""

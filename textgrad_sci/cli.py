@@ -1,0 +1,61 @@
+"""The ``textgrad-sci`` command. Subcommands are registered by installed packages through the
+``textgrad_sci.commands`` entry-point group: each names a ``register(subparsers)`` function."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from importlib.metadata import entry_points
+
+
+def version() -> str:
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    try:
+        return dist_version("textgrad-sci")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="textgrad-sci",
+        description="Automatic differentiation via text, with tool-backed scientific losses.",
+    )
+    parser.add_argument("--version", action="version", version=f"textgrad-sci {version()}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for ep in sorted(entry_points(group="textgrad_sci.commands"), key=lambda e: e.name):
+        try:
+            register = ep.load()
+        except ModuleNotFoundError as err:
+            # A command whose optional dependencies are not installed says so instead of vanishing.
+            missing = err.name
+            sub = subparsers.add_parser(ep.name, help=f"(unavailable: {missing} is not installed)")
+            sub.set_defaults(handler=lambda _args, m=missing, n=ep.name: _unavailable(n, m))
+            continue
+        register(subparsers)
+    return parser
+
+
+def _unavailable(command: str, missing: str) -> int:
+    print(
+        f"textgrad-sci {command}: the module {missing!r} is missing; install the extras "
+        f"for this command (e.g. pip install 'textgrad-sci[all]')",
+        file=sys.stderr,
+    )
+    return 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 0
+    return int(handler(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

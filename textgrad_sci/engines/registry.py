@@ -1,0 +1,42 @@
+"""Engine specs with an explicit scheme: ``local``, ``local:/path/model.gguf``,
+``openai:gpt-4o-mini``, ``openai:<model>@http://127.0.0.1:8000/v1``, ``replay:path``,
+``scripted:<fixed answer>``. No routing by guessing from substrings of model names."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+
+from .base import Engine
+
+Factory = Callable[[str], Engine]
+_factories: dict[str, str | Factory] = {
+    # scheme -> "module:function" (imported lazily) or a callable taking the rest of the spec
+    "local": "textgrad_sci.engines.local:from_spec",
+    "openai": "textgrad_sci.engines.openai_engine:from_spec",
+    "replay": "textgrad_sci.engines.replay:from_spec",
+    "scripted": "textgrad_sci.engines.scripted:ScriptedEngine",
+}
+
+
+def register_engine(scheme: str, factory: str | Factory) -> None:
+    """Make ``get_engine("scheme:...")`` build engines with ``factory(rest_of_spec)``."""
+    _factories[scheme] = factory
+
+
+def get_engine(spec: str | Engine, **kwargs) -> Engine:
+    """Build an engine from a spec string (an ``Engine`` is returned as it is)."""
+    if isinstance(spec, Engine):
+        return spec
+    scheme, _, rest = spec.partition(":")
+    factory = _factories.get(scheme)
+    if factory is None:
+        known = ", ".join(sorted(_factories))
+        raise ValueError(
+            f"unknown engine spec {spec!r}: it must start with a scheme, one of {known} "
+            "(e.g. 'local', 'openai:gpt-4o-mini', 'openai:my-model@http://127.0.0.1:8000/v1')"
+        )
+    if isinstance(factory, str):
+        module, _, attr = factory.partition(":")
+        factory = getattr(importlib.import_module(module), attr)
+    return factory(rest, **kwargs)
