@@ -83,10 +83,11 @@ class JsonFormat:
     def parse(self, text: str) -> str:
         stripped = re.sub(r"^```(?:json)?\s*|\s*```$", "", text.strip())
         start, end = stripped.find("{"), stripped.rfind("}")
-        if start < 0 or end <= start:
+        if start < 0:
             raise FormatError("the answer was not a JSON object")
+        candidate = stripped[start : end + 1] if end > start else stripped[start:]
         try:
-            document = json.loads(stripped[start : end + 1])
+            document = json.loads(candidate)
         except json.JSONDecodeError as err:
             raise FormatError(f"the answer was not valid JSON ({err.msg} at character {err.pos})")
         if not isinstance(document, dict) or self.key not in document:

@@ -1,7 +1,7 @@
 """Prompts of the textual gradient descent optimizer (data, not logic)."""
 
 SYSTEM_PROMPT = (
-    "You are part of an optimization system that improves text (called variables). You receive a "
+    "You are the optimizer of a system that improves text (called variables). You receive a "
     "variable, its role, and feedback on it (a textual gradient). Write an improved version of the "
     "variable that addresses the feedback while keeping what already works. {format_instructions}"
 )
