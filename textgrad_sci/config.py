@@ -16,12 +16,14 @@ ENGINE_ENV_VAR = "TEXTGRAD_SCI_ENGINE"
 
 def default_engine_spec() -> str:
     """The engine used when none is given: ``$TEXTGRAD_SCI_ENGINE``, else an OpenAI-compatible
-    server when ``OPENAI_API_KEY`` and ``OPENAI_MODEL`` are set, else the embedded local model."""
-    spec = os.environ.get(ENGINE_ENV_VAR)
+    server when ``OPENAI_MODEL`` is set with ``OPENAI_API_KEY`` or ``OPENAI_BASE_URL``, else the
+    embedded local model (``local``)."""
+    spec = os.environ.get(ENGINE_ENV_VAR, "").strip()
     if spec:
         return spec
-    if os.environ.get("OPENAI_API_KEY") and os.environ.get("OPENAI_MODEL"):
-        return "openai:" + os.environ["OPENAI_MODEL"]
+    model = os.environ.get("OPENAI_MODEL", "").strip()
+    if model and (os.environ.get("OPENAI_API_KEY") or os.environ.get("OPENAI_BASE_URL")):
+        return "openai:" + model
     return "local"
 
 

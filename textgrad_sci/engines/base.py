@@ -181,11 +181,15 @@ class Engine:
         key = request.key() if self.cache is not None else None
         response = self.cache.get(key) if key is not None else None
         if response is None:
-            with self._semaphore():
-                if self.retry is not None:
-                    response = self.retry.call(self._complete, request)
-                else:
-                    response = self._complete(request)
+            try:
+                with self._semaphore():
+                    if self.retry is not None:
+                        response = self.retry.call(self._complete, request)
+                    else:
+                        response = self._complete(request)
+            except Exception as err:
+                self._account_failure(err, time.perf_counter() - started)
+                raise
             if key is not None:
                 self.cache.put(key, request, response)
         if self.recorder is not None:
@@ -211,6 +215,13 @@ class Engine:
         if meter is None:
             meter = self.__dict__.setdefault("_usage", UsageMeter())
         return meter
+
+    def _account_failure(self, err: BaseException, seconds: float) -> None:
+        usage = Usage(calls=1, failures=1, retries=getattr(err, "retries", 0), seconds=seconds)
+        from ..usage import current_label
+
+        self.usage.record(usage, current_label())
+        record_call(usage)
 
     def _account(self, response: ChatResponse, seconds: float) -> None:
         usage = Usage(
