@@ -1,0 +1,252 @@
+"""``textgrad-sci prompt optimize`` and ``textgrad-sci answer refine``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import textgrad_sci as tg
+from textgrad_sci.config import default_engine_spec
+
+from .data import Example
+from .plots import plot_accuracy, plot_votes
+from .refine import AnswerRefiner, answer_key, majority_vote
+from .tasks import load_task
+from .training import PromptTrainer, TrainConfig, config_dict
+
+
+def _default_dir(command: str) -> str:
+    return f"runs/{command}-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}"
+
+
+def _write_report(path: Path) -> None:
+    try:
+        from textgrad_sci.report import write_report
+    except ImportError:
+        print("note: textgrad_sci.report is not available; no report written", file=sys.stderr)
+        return
+    write_report(path)
+
+
+def _fmt(x: float | None) -> str:
+    return "-" if x is None else f"{x:.3f}"
+
+
+def accuracy_table(summary: dict) -> str:
+    """Plain aligned text: the initial prompt, then one row per epoch."""
+    rows = [("epoch", "train", "val", "test", "kept steps")]
+    init = summary["initial"]
+    rows.append(("initial", "-", _fmt(init["val"]), _fmt(init["test"]), "-"))
+    for e in summary["epochs"]:
+        rows.append(
+            (
+                str(e["epoch"]),
+                _fmt(e["train"]),
+                _fmt(e["val"]),
+                _fmt(e["test"]),
+                f"{e['accepted']}/{e['steps']}",
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in rows)
+
+
+# -- prompt optimize ------------------------------------------------------------------------------
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("prompt", help="optimize a system prompt on a labeled dataset")
+    sub = parser.add_subparsers(dest="prompt_command", metavar="ACTION", required=True)
+    opt = sub.add_parser("optimize", help="train a system prompt with validation-gated TGD steps")
+    source = opt.add_mutually_exclusive_group()
+    source.add_argument("--task", choices=["object-counting"], help="built-in generated task")
+    source.add_argument("--dataset", help="JSONL file of {question, answer[, choices]} lines")
+    opt.add_argument(
+        "--checker",
+        choices=["exact", "numeric", "choice"],
+        help="answer checker (default: numeric for object-counting, else exact)",
+    )
+    opt.add_argument("--n", type=int, default=100, help="questions to generate (built-in task)")
+    opt.add_argument(
+        "--split",
+        default="0.3,0.35,0.35",
+        help="train,val,test sizes as fractions or counts (default 0.3,0.35,0.35)",
+    )
+    opt.add_argument("--epochs", type=int, default=3)
+    opt.add_argument("--batch-size", type=int, default=8)
+    opt.add_argument("--seed", type=int, default=0)
+    opt.add_argument("--max-tokens", type=int, default=256, help="per answer")
+    opt.add_argument("--loss", choices=["check", "critique"], default="check")
+    opt.add_argument("--no-gate", action="store_true", help="keep every step (no validation)")
+    opt.add_argument(
+        "--no-grammar",
+        action="store_true",
+        help="do not constrain answers to end with 'Answer: ...' (grammar engines)",
+    )
+    opt.add_argument("--initial-prompt", help="starting system prompt")
+    _engine_args(opt, "optimize")
+    opt.set_defaults(handler=optimize_command)
+
+
+def _engine_args(parser: argparse.ArgumentParser, command: str) -> None:
+    parser.add_argument(
+        "--engine", default=None, help="engine spec (default: $TEXTGRAD_SCI_ENGINE or 'local')"
+    )
+    parser.add_argument(
+        "--critic", default=None, help="engine for feedback and updates (default: --engine)"
+    )
+    parser.add_argument("--run-dir", default=None, help=f"default runs/{command}-<UTC time>")
+    parser.add_argument("--resume", default=None, metavar="RUN_DIR", help="continue a run")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def _sizes(text: str) -> list[float]:
+    try:
+        parts = [float(p) for p in text.split(",")]
+    except ValueError:
+        raise SystemExit(f"--split must be three comma-separated numbers, not {text!r}") from None
+    if len(parts) != 3:
+        raise SystemExit(f"--split must have three parts (train,val,test), not {text!r}")
+    return [p if p < 1 else int(p) for p in parts]
+
+
+def _open_run(args: argparse.Namespace, command: str, config: dict, engine) -> tg.Run:
+    directory = args.resume or args.run_dir or _default_dir(command)
+    if args.resume and not (Path(args.resume) / "run.json").exists():
+        raise SystemExit(f"--resume {args.resume}: no run there (run.json is missing)")
+    run = tg.Run(directory, config, engine)
+    saved = run.meta.get("config", {})
+    if run.meta.get("resumed") and saved and saved != config:
+        print(f"note: resuming {directory} with its recorded settings", file=sys.stderr)
+    return run
+
+
+def optimize_command(args: argparse.Namespace) -> int:
+    if args.task is None and args.dataset is None:
+        args.task = "object-counting"
+    try:
+        task = load_task(
+            args.task,
+            args.dataset,
+            checker=args.checker,
+            sizes=_sizes(args.split),
+            n=args.n,
+            seed=args.seed,
+            initial_prompt=args.initial_prompt,
+            constrained=not args.no_grammar,
+        )
+        config = TrainConfig(
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            seed=args.seed,
+            max_tokens=args.max_tokens,
+            loss=args.loss,
+            gate=not args.no_gate,
+            progress=not args.quiet,
+        )
+    except (ValueError, FileNotFoundError) as err:
+        print(f"textgrad-sci prompt optimize: {err}", file=sys.stderr)
+        return 2
+    engine = tg.get_engine(args.engine or default_engine_spec())
+    critic = tg.get_engine(args.critic) if args.critic else engine
+    settings = {"task": task.describe, "train": config_dict(config), "critic": args.critic}
+    run = _open_run(args, "prompt", settings, engine)
+    trainer = PromptTrainer(task, engine, config, optimizer_engine=critic)
+    try:
+        summary = trainer.fit(run)
+    except KeyboardInterrupt:
+        run.finish(status="interrupted")
+        print(f"interrupted; resume with --resume {run.path}", file=sys.stderr)
+        return 130
+    plot = plot_accuracy(run.steps(), summary["initial"], run.path / "plots" / "accuracy.png")
+    print(accuracy_table(summary))
+    print(f"\nfinal prompt:\n{summary['prompt']}\n")
+    _write_report(run.path)
+    run.finish(summary)
+    print(f"run directory: {run.path} (plot: {plot})")
+    return 0
+
+
+# -- answer refine --------------------------------------------------------------------------------
+def register_answer(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("answer", help="refine an answer at test time")
+    sub = parser.add_subparsers(dest="answer_command", metavar="ACTION", required=True)
+    ref = sub.add_parser("refine", help="critique and rewrite an answer, then majority vote")
+    ref.add_argument("--question", required=True)
+    ref.add_argument("--choices", nargs="+", default=[], help="options, shown as (A), (B), ...")
+    ref.add_argument("--answer", default=None, help="the correct answer, to report correctness")
+    ref.add_argument("--initial-answer", default=None, help="start from this answer")
+    ref.add_argument("--steps", type=int, default=3)
+    ref.add_argument("--max-tokens", type=int, default=200)
+    _engine_args(ref, "answer")
+    ref.set_defaults(handler=refine_command)
+
+
+def refine_command(args: argparse.Namespace) -> int:
+    if args.steps < 0:
+        print("textgrad-sci answer refine: --steps must be at least 0", file=sys.stderr)
+        return 2
+    if len(args.choices) > 10:
+        print("textgrad-sci answer refine: at most 10 choices", file=sys.stderr)
+        return 2
+    engine = tg.get_engine(args.engine or default_engine_spec())
+    example = Example(args.question, args.answer or "", tuple(args.choices))
+    config = {
+        "question": args.question,
+        "choices": args.choices,
+        "steps": args.steps,
+        "max_tokens": args.max_tokens,
+        "initial_answer": args.initial_answer,
+    }
+    run = _open_run(args, "answer", config, engine)
+    refiner = AnswerRefiner(engine, args.critic, max_tokens=args.max_tokens)
+    steps = run.steps()
+    first = steps[0]["answer"] if steps else args.initial_answer
+    answer, loss_fn, optimizer, letters = refiner.setup(example, first)
+    start = run.restore([answer], optimizer)
+    if start == 0:
+        with run.step(0) as s:
+            s.record(
+                parameters=[answer],
+                losses={},
+                answer=answer.value,
+                vote=answer_key(answer.value, letters),
+            )
+        start = 1
+    from tqdm import tqdm
+
+    for i in tqdm(
+        run.remaining(args.steps + 1), desc="refine", file=sys.stderr, disable=args.quiet
+    ):
+        with run.step(i) as s:
+            loss, report = refiner.step(answer, loss_fn, optimizer)
+            s.record(
+                parameters=[answer],
+                losses={"accepted": float(report.accepted)},
+                graph=tg.graph_snapshot(loss),
+                updates=[report],
+                optimizer=optimizer,
+                answer=answer.value,
+                vote=answer_key(answer.value, letters),
+            )
+    steps = run.steps()
+    votes = [line.get("vote") for line in steps]
+    final = majority_vote(votes)
+    want = answer_key(args.answer, letters) if args.answer else None
+    rows = [("step", "vote", "correct")]
+    rows += [
+        (
+            str(line["step"]),
+            str(line.get("vote")),
+            "-" if want is None else str(line.get("vote") == want),
+        )
+        for line in steps
+    ]
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    print("\n".join("  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in rows))
+    print(f"\nmajority vote: {final}" + ("" if want is None else f" (correct: {final == want})"))
+    plot_votes(votes, run.path / "plots" / "votes.png")
+    _write_report(run.path)
+    run.finish({"final": final, "votes": votes, "correct": None if want is None else final == want})
+    print(f"run directory: {run.path}")
+    return 0
