@@ -1,0 +1,161 @@
+(function () {
+  "use strict";
+  var steps = Array.prototype.slice.call(document.querySelectorAll(".step"));
+  var select = document.getElementById("step-select");
+
+  function stepEl(n) {
+    return steps.filter(function (s) { return s.dataset.step === String(n); })[0];
+  }
+  function currentStep() {
+    return steps.filter(function (s) { return !s.hidden; })[0];
+  }
+  function selectStep(n) {
+    var target = stepEl(n);
+    if (!target) return;
+    steps.forEach(function (s) { s.hidden = s !== target; });
+    if (select) select.value = String(n);
+    document.querySelectorAll("#timeline tr.step-row").forEach(function (r) {
+      r.classList.toggle("current", r.dataset.step === String(n));
+    });
+    document.querySelectorAll(".chart .pt").forEach(function (p) {
+      p.classList.toggle("current", p.dataset.step === String(n));
+    });
+  }
+  function selectNode(step, id) {
+    if (!step) return;
+    var found = false;
+    step.querySelectorAll(".node-detail").forEach(function (d) {
+      var on = d.dataset.id === String(id);
+      d.hidden = !on;
+      found = found || on;
+    });
+    step.querySelectorAll(".graph .node").forEach(function (g) {
+      g.classList.toggle("selected", g.dataset.id === String(id));
+    });
+    var hint = step.querySelector(".node-panel .hint");
+    if (hint) hint.hidden = found;
+  }
+  function nodeByName(step, name) {
+    return Array.prototype.slice.call(step.querySelectorAll(".graph .node")).filter(function (g) {
+      return g.dataset.name === name;
+    })[0];
+  }
+
+  document.addEventListener("click", function (ev) {
+    var t = ev.target;
+    var node = t.closest && t.closest(".graph .node");
+    if (node) { selectNode(node.closest(".step"), node.dataset.id); return; }
+    var link = t.closest && t.closest("a.goto-node");
+    if (link) {
+      ev.preventDefault();
+      var step = link.closest(".step");
+      var g = nodeByName(step, link.dataset.name);
+      if (g) { selectNode(step, g.dataset.id); g.scrollIntoView({block: "nearest", inline: "center"}); }
+      return;
+    }
+    var row = t.closest && t.closest("#timeline tr.step-row");
+    if (row) { selectStep(row.dataset.step); return; }
+    var pt = t.closest && t.closest(".chart .pt");
+    if (pt) { selectStep(pt.dataset.step); document.getElementById("step-view").scrollIntoView(); }
+  });
+  document.addEventListener("keydown", function (ev) {
+    if (ev.key !== "Enter" && ev.key !== " ") return;
+    var t = ev.target;
+    if (t.classList && t.classList.contains("node")) { ev.preventDefault(); t.dispatchEvent(new MouseEvent("click", {bubbles: true})); }
+    if (t.classList && t.classList.contains("step-row")) { ev.preventDefault(); selectStep(t.dataset.step); document.getElementById("step-view").scrollIntoView(); }
+  });
+  if (select) select.addEventListener("change", function () { selectStep(select.value); });
+  function shift(d) {
+    var cur = currentStep();
+    var i = steps.indexOf(cur) + d;
+    if (i >= 0 && i < steps.length) selectStep(steps[i].dataset.step);
+  }
+  var prev = document.getElementById("prev-step"), next = document.getElementById("next-step");
+  if (prev) prev.addEventListener("click", function () { shift(-1); });
+  if (next) next.addEventListener("click", function () { shift(1); });
+  if (steps.length) selectStep(steps[steps.length - 1].dataset.step);
+
+  // -- search: highlight matches, open collapsed texts, count matches per step ---------------
+  var input = document.getElementById("search");
+  var counter = document.getElementById("search-count");
+  var onlyHits = document.getElementById("only-hits");
+  var marks = [], active = -1, timer = null;
+
+  function clearMarks() {
+    document.querySelectorAll("mark.hl").forEach(function (m) {
+      var parent = m.parentNode;
+      parent.replaceChild(document.createTextNode(m.textContent), m);
+      parent.normalize();
+    });
+    document.querySelectorAll(".graph .node.hit").forEach(function (g) { g.classList.remove("hit"); });
+    marks = []; active = -1;
+  }
+  function highlight(root, q) {
+    var walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT, null);
+    var texts = [];
+    while (walker.nextNode()) texts.push(walker.currentNode);
+    texts.forEach(function (node) {
+      var text = node.nodeValue, lower = text.toLowerCase(), at = lower.indexOf(q);
+      if (at < 0) return;
+      var frag = document.createDocumentFragment(), last = 0;
+      while (at >= 0) {
+        frag.appendChild(document.createTextNode(text.slice(last, at)));
+        var m = document.createElement("mark");
+        m.className = "hl";
+        m.textContent = text.slice(at, at + q.length);
+        frag.appendChild(m);
+        marks.push(m);
+        last = at + q.length;
+        at = lower.indexOf(q, last);
+      }
+      frag.appendChild(document.createTextNode(text.slice(last)));
+      node.parentNode.replaceChild(frag, node);
+    });
+  }
+  function runSearch() {
+    clearMarks();
+    var q = input.value.trim().toLowerCase();
+    document.body.classList.toggle("searching", q.length >= 2);
+    var perStep = {};
+    if (q.length >= 2) {
+      document.querySelectorAll(".searchable").forEach(function (el) { highlight(el, q); });
+      marks.forEach(function (m) {
+        var d = m.parentNode;
+        while (d) { if (d.tagName === "DETAILS") d.open = true; d = d.parentNode; }
+        var step = m.closest(".step");
+        if (step) perStep[step.dataset.step] = (perStep[step.dataset.step] || 0) + 1;
+        var detail = m.closest(".node-detail");
+        if (detail && step) {
+          step.querySelectorAll(".graph .node").forEach(function (g) {
+            if (g.dataset.id === detail.dataset.id) g.classList.add("hit");
+          });
+        }
+      });
+    }
+    counter.textContent = q.length >= 2 ? marks.length + " match" + (marks.length === 1 ? "" : "es") : "";
+    document.querySelectorAll("#timeline tr.step-row").forEach(function (r) {
+      var n = perStep[r.dataset.step] || 0;
+      r.querySelector(".hits").textContent = n ? String(n) : "";
+      r.classList.toggle("filtered", q.length >= 2 && onlyHits.checked && n === 0);
+    });
+  }
+  function gotoMatch() {
+    if (!marks.length) return;
+    if (active >= 0 && marks[active]) marks[active].classList.remove("active");
+    active = (active + 1) % marks.length;
+    var m = marks[active];
+    m.classList.add("active");
+    var step = m.closest(".step");
+    if (step) selectStep(step.dataset.step);
+    var detail = m.closest(".node-detail");
+    if (detail) selectNode(step, detail.dataset.id);
+    m.scrollIntoView({block: "center"});
+  }
+  if (input) {
+    input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(runSearch, 150); });
+    input.addEventListener("keydown", function (ev) {
+      if (ev.key === "Enter") { ev.preventDefault(); clearTimeout(timer); if (!marks.length) runSearch(); gotoMatch(); }
+    });
+    onlyHits.addEventListener("change", runSearch);
+  }
+})();
