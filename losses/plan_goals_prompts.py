@@ -1,0 +1,52 @@
+"""Text of the plan-goal loss: how goal results are rendered and how feedback is phrased (data)."""
+
+HEADER = "Treatment plan for case {case}: {met} of {total} clinical goals met (prescription {rx:g} Gy)."
+GOAL_MET = "met     {label}: {actual:.1f} {unit}, goal {op} {value:.1f} {unit} (margin {margin} {unit})"
+GOAL_MISSED = (
+    "MISSED  {label}: {actual:.1f} {unit}, goal {op} {value:.1f} {unit} "
+    "(misses by {shortfall} {unit})"
+)
+FAILED = "Treatment plan for case {case} could not be evaluated: {error}"
+FMO_LINE = "Fluence optimization: objective {objective:.4g} after {iterations} iterations ({method})."
+
+FEEDBACK = (
+    "Clinical goal evaluation of this plan (from the dose simulator):\n{report}\n\n"
+    "What to change in the plan:\n{hints}"
+)
+FEEDBACK_FAILED = "The plan could not be evaluated: {error}. Fix the plan so that it can be used."
+
+HINT_TARGET_COLD = (
+    "- {label} is missed (target underdosed): raise the weight of the {structure} objectives "
+    "that push dose up ({objectives}), or raise their dose_gy slightly above {value:.1f} Gy."
+)
+HINT_TARGET_HOT = (
+    "- {label} is missed (hot spot in the target): raise the weight of the {structure} "
+    "squared_overdose or max_dose objective, or lower its dose_gy towards {value:.1f} Gy."
+)
+HINT_OAR = (
+    "- {label} is missed (organ at risk overdosed): raise the weight of the {structure} "
+    "objectives ({objectives}) or lower their dose_gy below {value:.1f}."
+)
+HINT_OAR_NONE = (
+    "- {label} is missed and the plan has no objective on {structure}: add one "
+    "(e.g. dvh_max or max_dose) or lower the target weights that spill dose into it."
+)
+HINT_RELAX = (
+    "- {structure} meets its goals with room to spare ({margins}); its objective weights can be "
+    "lowered to help the missed goals."
+)
+HINT_ALL_MET = (
+    "- Every goal is met. Keep the plan; small changes may widen the smallest margin "
+    "({label}, {margin:.1f} {unit})."
+)
+
+CRITIC_SYSTEM = (
+    "You are an experienced radiotherapy treatment planner. You read the clinical goal results "
+    "of a plan and say concisely which objective weights and dose levels to change, and how."
+)
+CRITIC = (
+    "The plan (objectives of the fluence optimization):\n<PLAN>{plan}</PLAN>\n"
+    "Its evaluation:\n<EVALUATION>{report}</EVALUATION>\n"
+    "Say which objectives to change (weights and dose_gy) so that the missed goals are met "
+    "without losing the met ones."
+)
