@@ -46,6 +46,7 @@ def text_diff(old: str, new: str) -> list[dict]:
     if len(old_lines) == 1 and len(new_lines) == 1:
         return [_row("~", inline_segments(old, new))]
     rows: list[dict] = []
+    last_old_end = 0
     matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
     for group in matcher.get_grouped_opcodes(CONTEXT):
         if rows or group[0][1] > 0:
@@ -61,6 +62,9 @@ def text_diff(old: str, new: str) -> list[dict]:
             else:
                 rows.extend(_row("-", [("del", line)]) for line in old_lines[i1:i2])
                 rows.extend(_row("+", [("ins", line)]) for line in new_lines[j1:j2])
+        last_old_end = group[-1][2]
+    if rows and last_old_end < len(old_lines):
+        rows.append(_row("…", [("eq", "…")]))
     return rows
 
 
