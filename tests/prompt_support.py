@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import threading
 
+from textgrad_sci.domains.prompt.data import Example
+
 from textgrad_sci import ScriptedEngine
 from textgrad_sci.engines.base import ChatRequest
 from textgrad_sci.llm_ops_prompts import BACKWARD_SYSTEM_PROMPT
-from textgrad_sci.domains.prompt.data import Example
 
 FEEDBACK = "Ask the model to count every item of the category one by one."
 
@@ -21,7 +22,9 @@ class CountingScript:
     (a simulated crash). Counts of each kind of call are kept.
     """
 
-    def __init__(self, examples: list[Example], proposals: list[str], fail_after: int | None = None):
+    def __init__(
+        self, examples: list[Example], proposals: list[str], fail_after: int | None = None
+    ):
         self.answers = {ex.prompt(): ex.answer for ex in examples}
         self.proposals = list(proposals)
         self.fail_after = fail_after

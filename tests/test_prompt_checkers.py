@@ -1,7 +1,6 @@
 """Answer checkers and answer parsing."""
 
 import pytest
-
 from textgrad_sci.domains.prompt import (
     choice_match,
     exact_match,

@@ -4,7 +4,6 @@ import json
 import re
 
 import pytest
-
 from textgrad_sci.domains.prompt import Example, load_jsonl, load_task, object_counting, split
 from textgrad_sci.domains.prompt.tasks import CATEGORIES, NUMBER_WORDS, PLURALS
 
@@ -24,8 +23,10 @@ def test_split_is_deterministic_disjoint_and_sized():
 
 def test_jsonl_round_trip_and_clear_errors(tmp_path):
     path = tmp_path / "d.jsonl"
-    rows = [{"question": "2+2?", "answer": 4}, {"question": "Pick", "answer": "B",
-                                                "choices": ["x", "y"]}]
+    rows = [
+        {"question": "2+2?", "answer": 4},
+        {"question": "Pick", "answer": "B", "choices": ["x", "y"]},
+    ]
     path.write_text("\n".join(json.dumps(r) for r in rows) + "\n\n")
     loaded = load_jsonl(path)
     assert loaded[0] == Example("2+2?", "4")
@@ -44,8 +45,10 @@ def test_jsonl_round_trip_and_clear_errors(tmp_path):
 def _recount(question: str) -> int:
     """Count the items of the asked category independently of the generator's answer."""
     category = next(c for c in CATEGORIES if re.search(rf"\b{c}\b[^.]*\?$", question))
-    names = {**{n: n for n in CATEGORIES[category]},
-             **{PLURALS.get(n, n + "s"): n for n in CATEGORIES[category]}}
+    names = {
+        **{n: n for n in CATEGORIES[category]},
+        **{PLURALS.get(n, n + "s"): n for n in CATEGORIES[category]},
+    }
     listing = question.split(".")[0]
     total = 0
     for part in re.split(r", and |, ", listing):
@@ -75,8 +78,9 @@ def test_load_task_builtin_and_dataset(tmp_path):
     assert [len(task.train), len(task.val), len(task.test)] == [10, 15, 15]
     assert task.checker("Answer: 3", "3") and task.answer_spec is not None
     path = tmp_path / "qa.jsonl"
-    path.write_text("".join(json.dumps({"question": f"q{i}", "answer": "yes"}) + "\n"
-                            for i in range(10)))
+    path.write_text(
+        "".join(json.dumps({"question": f"q{i}", "answer": "yes"}) + "\n" for i in range(10))
+    )
     custom = load_task(dataset=path, sizes=(4, 3, 3), checker=lambda r, a: a in r)
     assert custom.answer_spec is None and custom.checker("yes!", "yes")
     with pytest.raises(ValueError, match="unknown task"):

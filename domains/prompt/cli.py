@@ -95,9 +95,25 @@ def _engine_args(parser: argparse.ArgumentParser, command: str) -> None:
     parser.add_argument(
         "--critic", default=None, help="engine for feedback and updates (default: --engine)"
     )
+    parser.add_argument(
+        "--critic-max-tokens",
+        type=int,
+        default=200,
+        help="token limit of each feedback call (default 200)",
+    )
     parser.add_argument("--run-dir", default=None, help=f"default runs/{command}-<UTC time>")
     parser.add_argument("--resume", default=None, metavar="RUN_DIR", help="continue a run")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def _engines(args: argparse.Namespace) -> tuple[tg.Engine, tg.Engine]:
+    """The answering engine, and the critic (its own instance, with a feedback token limit)."""
+    spec = args.engine or default_engine_spec()
+    engine = tg.get_engine(spec)
+    critic = tg.get_engine(args.critic or spec)
+    if args.critic_max_tokens:
+        critic.default_params = {**critic.default_params, "max_tokens": args.critic_max_tokens}
+    return engine, critic
 
 
 def _sizes(text: str) -> list[float]:
@@ -147,8 +163,7 @@ def optimize_command(args: argparse.Namespace) -> int:
     except (ValueError, FileNotFoundError) as err:
         print(f"textgrad-sci prompt optimize: {err}", file=sys.stderr)
         return 2
-    engine = tg.get_engine(args.engine or default_engine_spec())
-    critic = tg.get_engine(args.critic) if args.critic else engine
+    engine, critic = _engines(args)
     settings = {"task": task.describe, "train": config_dict(config), "critic": args.critic}
     run = _open_run(args, "prompt", settings, engine)
     trainer = PromptTrainer(task, engine, config, optimizer_engine=critic)
@@ -189,7 +204,7 @@ def refine_command(args: argparse.Namespace) -> int:
     if len(args.choices) > 10:
         print("textgrad-sci answer refine: at most 10 choices", file=sys.stderr)
         return 2
-    engine = tg.get_engine(args.engine or default_engine_spec())
+    engine, critic = _engines(args)
     example = Example(args.question, args.answer or "", tuple(args.choices))
     config = {
         "question": args.question,
@@ -199,7 +214,7 @@ def refine_command(args: argparse.Namespace) -> int:
         "initial_answer": args.initial_answer,
     }
     run = _open_run(args, "answer", config, engine)
-    refiner = AnswerRefiner(engine, args.critic, max_tokens=args.max_tokens)
+    refiner = AnswerRefiner(engine, critic, max_tokens=args.max_tokens)
     steps = run.steps()
     first = steps[0]["answer"] if steps else args.initial_answer
     answer, loss_fn, optimizer, letters = refiner.setup(example, first)

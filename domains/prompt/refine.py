@@ -57,7 +57,9 @@ class RefineResult:
 def choice_validator(letters: str) -> Callable[[str], str | None]:
     def validate(value: str) -> str | None:
         if parse_choice(value, letters) is None:
-            return f"the answer does not end with 'Answer: (X)' where X is one of {letters}"
+            return (
+                f"the answer does not end with 'Answer: (X)' where X is one of {', '.join(letters)}"
+            )
         return None
 
     return validate
