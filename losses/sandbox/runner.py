@@ -1,0 +1,385 @@
+"""`Sandbox`: run code against tests in a fresh bubblewrap sandbox per run, with warm starts.
+
+Each run uses a sandbox that is never reused: ``warm`` sandboxes are started ahead of time and
+wait (idle, before any code arrives) for their one job, which hides the start-up latency.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import select
+import selectors
+import signal
+import subprocess
+import sys
+import threading
+import time
+import warnings
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+from .launcher import (
+    ENV,
+    HARNESS,
+    SANDBOX_UID,
+    Limits,
+    SandboxError,
+    bwrap_argv,
+    find_bwrap,
+    limit_child,
+    plain_argv,
+    sandbox_python,
+)
+from .results import RunResult, TestCase, TestResult
+
+UNSANDBOXED_WARNING = (
+    "RUNNING GENERATED CODE WITHOUT A SANDBOX: it can read your files and secrets and use the "
+    "network. Only resource limits apply."
+)
+
+
+class _Process:
+    """One started (sandboxed) harness process and its pipes."""
+
+    def __init__(self, sandbox: Sandbox):
+        read_fd, write_fd = os.pipe()
+        self.child_pid: int | None = None
+        self.info_fd: int | None = None
+        extra: list[int] = []
+        try:
+            if sandbox.sandboxed:
+                harness_r, harness_w = os.pipe()
+                os.write(harness_w, HARNESS.encode())
+                os.close(harness_w)
+                self.info_fd, info_w = os.pipe()
+                extra = [harness_r, info_w]
+                argv = bwrap_argv(sandbox.python, sandbox.limits, write_fd, harness_r, info_w)
+            else:
+                argv = plain_argv(sandbox.python, write_fd)
+            self.popen = subprocess.Popen(
+                argv,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                pass_fds=(write_fd, *extra),
+                env=dict(ENV),
+                cwd="/",
+                start_new_session=True,
+                preexec_fn=limit_child(sandbox.limits, sandbox.uid),
+            )
+        except BaseException:
+            os.close(read_fd)
+            raise
+        finally:
+            for fd in (write_fd, *extra):
+                os.close(fd)
+        self.results_fd = read_fd
+
+    def _sandbox_pid(self) -> int | None:
+        """The pid (on the host) of the sandbox's init, from bubblewrap's --info-fd."""
+        if self.child_pid is None and self.info_fd is not None:
+            ready, _, _ = select.select([self.info_fd], [], [], 0)
+            if ready:
+                match = re.search(rb'"child-pid"\s*:\s*(\d+)', os.read(self.info_fd, 4096))
+                self.child_pid = int(match.group(1)) if match else None
+        return self.child_pid
+
+    def kill(self) -> None:
+        """SIGKILL the sandbox's init (its whole pid namespace dies, and bubblewrap reaps it),
+        then the process group."""
+        pid = self._sandbox_pid()
+        if pid is not None and self.popen.poll() is None:
+            try:
+                os.kill(pid, signal.SIGKILL)
+                self.popen.wait(timeout=1)
+            except (ProcessLookupError, PermissionError, subprocess.TimeoutExpired):
+                pass
+        try:
+            os.killpg(self.popen.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    def close(self) -> None:
+        self.kill()
+        self.popen.wait()
+        for stream in (self.popen.stdin, self.popen.stdout, self.popen.stderr):
+            try:
+                stream.close()
+            except OSError:
+                pass
+        for fd in (self.results_fd, self.info_fd):
+            if fd is not None:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+
+
+class Sandbox:
+    """Runs a solution against tests, each run in a fresh bubblewrap sandbox.
+
+    limits: see :class:`Limits`. warm: sandboxes kept started ahead of time (0 starts each run
+    cold). python: the interpreter inside the sandbox. Running without bubblewrap needs the
+    explicit ``allow_unsandboxed_execution_i_understand_the_risk=True``.
+    """
+
+    def __init__(
+        self,
+        limits: Limits | None = None,
+        *,
+        warm: int = 0,
+        python: str | None = None,
+        uid: int = SANDBOX_UID,
+        allow_unsandboxed_execution_i_understand_the_risk: bool = False,
+    ) -> None:
+        self.limits = limits or Limits()
+        self.sandboxed = not allow_unsandboxed_execution_i_understand_the_risk
+        self.python = sandbox_python(python) if self.sandboxed else ""
+        self.uid: int | None = uid
+        if not self.sandboxed:
+            self.python = os.path.realpath(python or sys.executable)
+            warnings.warn(UNSANDBOXED_WARNING, RuntimeWarning, stacklevel=2)
+            self.uid = None
+        else:
+            find_bwrap()
+        self.warm = warm
+        self._idle: list[_Process] = []
+        self._lock = threading.Lock()
+        self._closed = False
+        for _ in range(warm):
+            self._idle.append(self._start())
+
+    # -- lifecycle --------------------------------------------------------------------------------
+    def _start(self) -> _Process:
+        try:
+            return _Process(self)
+        except OSError as err:
+            raise SandboxError(f"could not start the sandbox: {err}") from err
+
+    def _take(self) -> _Process:
+        with self._lock:
+            proc = self._idle.pop(0) if self._idle else None
+            if not self._closed and len(self._idle) < self.warm:
+                self._idle.append(self._start())
+        if proc is None or proc.popen.poll() is not None:
+            if proc is not None:
+                proc.close()
+            proc = self._start()
+        return proc
+
+    def close(self) -> None:
+        """Stop the idle warm sandboxes."""
+        with self._lock:
+            self._closed = True
+            idle, self._idle = self._idle, []
+        for proc in idle:
+            proc.close()
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - interpreter shutdown
+            pass
+
+    # -- running ----------------------------------------------------------------------------------
+    def run(
+        self, code: str, tests: Sequence[TestCase | dict], entry_point: str = ""
+    ) -> RunResult:
+        """Run ``code`` against ``tests``; every failure of the code becomes a test status.
+        Raises :class:`SandboxError` only when the sandbox itself cannot run."""
+        cases = [t if isinstance(t, TestCase) else TestCase.from_dict(t) for t in tests]
+        nonce = secrets.token_hex(8)
+        limits = self.limits
+        job = {
+            "nonce": nonce,
+            "code": code,
+            "entry_point": entry_point,
+            "tests": [c.to_job() for c in cases],
+            "test_timeout": limits.test_timeout_s,
+            "load_timeout": limits.test_timeout_s,
+            "nproc": limits.nproc if self.sandboxed else None,
+            "value_chars": limits.value_chars,
+            "output_chars": limits.output_chars,
+        }
+        for attempt in range(2):
+            proc = self._take()
+            try:
+                return self._collect(proc, job, cases, nonce)
+            except SandboxError:
+                if attempt == 1:
+                    raise
+            finally:
+                proc.close()
+        raise AssertionError("unreachable")
+
+    def run_many(
+        self, jobs: Sequence[tuple[str, Sequence[TestCase | dict], str]], workers: int = 2
+    ) -> list[RunResult]:
+        """Run several ``(code, tests, entry_point)`` jobs, ``workers`` sandboxes at a time."""
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            return list(pool.map(lambda job: self.run(*job), jobs))
+
+    def _collect(self, proc: _Process, job: dict, cases: list[TestCase], nonce: str) -> RunResult:
+        started = time.perf_counter()
+        deadline = started + self.limits.wall_for(len(cases))
+        payload = json.dumps(job).encode()
+        writer = threading.Thread(target=_feed, args=(proc.popen.stdin, payload), daemon=True)
+        writer.start()
+        sel = selectors.DefaultSelector()
+        buffers = {"out": bytearray(), "err": bytearray(), "res": bytearray()}
+        sel.register(proc.popen.stdout, selectors.EVENT_READ, "out")
+        sel.register(proc.popen.stderr, selectors.EVENT_READ, "err")
+        sel.register(proc.results_fd, selectors.EVENT_READ, "res")
+        cap = self.limits.output_bytes
+        killed, done, ready = "", False, False
+        open_streams = 3
+        while open_streams and not done:
+            remaining = deadline - time.perf_counter()
+            if remaining <= 0:
+                killed = "wall_clock"
+                break
+            for key, _ in sel.select(timeout=min(remaining, 0.5)):
+                fd = key.fd if key.data == "res" else key.fileobj.fileno()
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    sel.unregister(key.fileobj)
+                    open_streams -= 1
+                    continue
+                buf = buffers[key.data]
+                if key.data == "res" or len(buf) < cap:
+                    buf.extend(chunk if key.data == "res" else chunk[: cap - len(buf)])
+                if key.data == "res":
+                    done = b'"done": true' in buf[-64:] or b'"done":true' in buf[-64:]
+                    ready = ready or b'"ready"' in buf[:64]
+            if proc.popen.poll() is not None and not done and open_streams:
+                # The process ended: read what is left without waiting for grandchildren.
+                _drain(sel, buffers, cap)
+                break
+        sel.close()
+        proc.kill()
+        try:
+            exit_code = proc.popen.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            exit_code = None
+        wall = time.perf_counter() - started
+        stderr = buffers["err"].decode("utf-8", "replace")
+        if not ready and not killed:
+            raise SandboxError(f"the sandbox did not start: {stderr.strip() or exit_code}")
+        events = _parse(buffers["res"], nonce)
+        tests = _assemble(events, cases, killed, exit_code, done, self.limits)
+        return RunResult(
+            tests=tests,
+            wall_s=wall,
+            exit_code=exit_code,
+            killed=killed,
+            stdout=_text(buffers["out"], cap),
+            stderr=_text(buffers["err"], cap),
+            sandboxed=self.sandboxed,
+        )
+
+
+def _feed(stream, payload: bytes) -> None:
+    try:
+        stream.write(payload)
+        stream.close()
+    except (BrokenPipeError, OSError, ValueError):
+        pass
+
+
+def _drain(sel: selectors.BaseSelector, buffers: dict, cap: int) -> None:
+    for key, _ in sel.select(timeout=0.05):
+        fd = key.fd if key.data == "res" else key.fileobj.fileno()
+        try:
+            chunk = os.read(fd, 1 << 20)
+        except OSError:
+            continue
+        buf = buffers[key.data]
+        buf.extend(chunk if key.data == "res" else chunk[: max(0, cap - len(buf))])
+
+
+def _text(buf: bytearray, cap: int) -> str:
+    text = buf.decode("utf-8", "replace")
+    return text + "\n... [output truncated]" if len(buf) >= cap else text
+
+
+def _parse(raw: bytearray, nonce: str) -> list[dict]:
+    events = []
+    for line in raw.decode("utf-8", "replace").splitlines():
+        if not line.startswith(nonce):
+            continue
+        try:
+            events.append(json.loads(line[len(nonce) :]))
+        except json.JSONDecodeError:
+            continue
+    return events
+
+
+def _death(killed: str, exit_code: int | None, limits: Limits, wall: float) -> tuple[str, str]:
+    """The status and message for the test that was running when the process ended."""
+    if killed == "wall_clock":
+        return "time_limit", (
+            f"killed after the run's wall-clock limit of {wall:g} s "
+            "(an endless loop, possibly one that catches the timeout)"
+        )
+    sig = -exit_code if exit_code is not None and exit_code < 0 else None
+    if exit_code is not None and exit_code > 128:
+        sig = exit_code - 128
+    if sig == signal.SIGXCPU:
+        return "time_limit", f"killed after its CPU limit of {limits.cpu_s} s"
+    if sig == signal.SIGKILL:
+        return "memory_limit", "killed by SIGKILL (most likely out of memory)"
+    if sig is not None:
+        return "runtime_error", f"the process crashed with {signal.Signals(sig).name}"
+    return "runtime_error", (
+        f"the process exited with code {exit_code} during this test (exit() or os._exit())"
+    )
+
+
+def _shown(case: TestCase) -> str:
+    return case.source if case.source is not None else repr(case.args)[1:-1]
+
+
+def _assemble(
+    events: list[dict],
+    cases: list[TestCase],
+    killed: str,
+    exit_code: int | None,
+    done: bool,
+    limits: Limits,
+) -> list[TestResult]:
+    results: dict[int, TestResult] = {}
+    running = None
+    fields = set(TestResult.__dataclass_fields__)
+    for event in events:
+        if "start" in event:
+            running = event["start"]
+        elif "result" in event:
+            r = event["result"]
+            index = int(r.get("index", 0))
+            r["name"] = r.get("name") or cases[index].name or f"test {index + 1}"
+            r["input"] = r.get("input") or _shown(cases[index])
+            results[index] = TestResult(**{k: v for k, v in r.items() if k in fields})
+            running = None
+    out = []
+    wall = limits.wall_for(len(cases))
+    for index, case in enumerate(cases):
+        if index in results:
+            out.append(results[index])
+            continue
+        name = case.name or f"test {index + 1}"
+        shown = _shown(case)
+        if index == running or (running is None and not done and index == len(results)):
+            status, error = _death(killed, exit_code, limits, wall)
+        else:
+            status, error = "not_run", "not run: the sandbox stopped at an earlier test"
+        out.append(TestResult(index=index, name=name, status=status, input=shown, error=error))
+    return out
