@@ -97,7 +97,7 @@ def layout_graph(graph: dict | None, params: set[str] | None = None) -> dict:
             "kind": kind,
             "name": str(n.get("name", key)),
             "label": _short(n.get("name", key), 22),
-            "sub": _short(n.get("role") or "", 28),
+            "sub": _short(n.get("role") or "", 26),
             "role": str(n.get("role") or ""),
             "n_feedback": len(n.get("feedback") or []),
             "w": VAR_W,
