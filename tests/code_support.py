@@ -1,0 +1,56 @@
+"""Shared helpers of the code-domain tests: a scripted model that fixes code, process checks."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+
+from textgrad_sci.engines import ChatRequest, ScriptedEngine
+from textgrad_sci.losses.sandbox import SANDBOX_UID
+
+
+def coder_engine(fixed_code: str | Callable[[int], str]) -> ScriptedEngine:
+    """Critiques with a fixed sentence and answers every update request with ``fixed_code``
+    (or ``fixed_code(n)`` for the n-th update)."""
+    updates = []
+
+    def respond(request: ChatRequest) -> str:
+        system = request.messages[0][1] if request.messages else ""
+        if "optimizer" in system:
+            updates.append(1)
+            code = fixed_code(len(updates)) if callable(fixed_code) else fixed_code
+            return f"<CODE>\n{code}</CODE>"
+        if "reviewer" in system:
+            return "The inner loop must start at i + 1 so an element is not paired with itself."
+        return "<CODE>\ndef two_sum(nums, target):\n    return [0, 1]\n</CODE>"
+
+    return ScriptedEngine(respond)
+
+
+def sandbox_processes() -> list[str]:
+    """Live (non-zombie) processes of the sandbox user on the host."""
+    found = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                status = f.read()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        uid = int(fields.get("Uid", "-1").split()[0])
+        if uid == SANDBOX_UID and not fields.get("State", "").strip().startswith("Z"):
+            found.append(f"{pid} {fields.get('Name', '').strip()}")
+    return found
+
+
+def wait_no_sandbox_processes(timeout: float = 3.0) -> list[str]:
+    """Wait until no sandbox process is alive; return the survivors (empty when none)."""
+    deadline = time.monotonic() + timeout
+    left = sandbox_processes()
+    while left and time.monotonic() < deadline:
+        time.sleep(0.05)
+        left = sandbox_processes()
+    return left
