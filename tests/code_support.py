@@ -6,8 +6,9 @@ import os
 import time
 from collections.abc import Callable
 
-from textgrad_sci.engines import ChatRequest, ScriptedEngine
 from textgrad_sci.losses.sandbox import SANDBOX_UID
+
+from textgrad_sci.engines import ChatRequest, ScriptedEngine
 
 
 def coder_engine(fixed_code: str | Callable[[int], str]) -> ScriptedEngine:

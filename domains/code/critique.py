@@ -38,7 +38,9 @@ class CodeCritique(Function):
             if not code.requires_grad or results.data.get("all_passed"):
                 return
             code.add_gradient(
-                f"Reviewer's critique:\n{output.value}", source=output.name, context={"via": "critique"}
+                f"Reviewer's critique:\n{output.value}",
+                source=output.name,
+                context={"via": "critique"},
             )
             for grad in list(output.gradients):
                 code.add_gradient(grad.value, source=output.name, context={"via": "critique"})

@@ -9,10 +9,11 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from textgrad_sci.formats import FormatError, TagFormat
-from textgrad_sci.graph import graph_snapshot
 from textgrad_sci.losses.code_tests import CodeTestLoss
 from textgrad_sci.losses.sandbox import RunResult, Sandbox
+
+from textgrad_sci.formats import FormatError, TagFormat
+from textgrad_sci.graph import graph_snapshot
 from textgrad_sci.optimizer import TGD
 from textgrad_sci.run import Run
 from textgrad_sci.variable import Variable
@@ -63,7 +64,10 @@ def code_validator(entry_point: str):
             if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
         }
         defined |= {
-            t.id for n in ast.walk(tree) if isinstance(n, ast.Assign) for t in n.targets
+            t.id
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Assign)
+            for t in n.targets
             if isinstance(t, ast.Name)
         }
         if head and head not in defined:
@@ -197,7 +201,11 @@ def refine(
                 with step.time("update"):
                     reports = optimizer.step()
                 optimizer.zero_grad()
-            entry = {"step": index, "visible_passed": passed, "visible_total": results.data["total"]}
+            entry = {
+                "step": index,
+                "visible_passed": passed,
+                "visible_total": results.data["total"],
+            }
             history.append(entry)
             step.record(
                 parameters=[variable],

@@ -191,9 +191,7 @@ class Sandbox:
             pass
 
     # -- running ----------------------------------------------------------------------------------
-    def run(
-        self, code: str, tests: Sequence[TestCase | dict], entry_point: str = ""
-    ) -> RunResult:
+    def run(self, code: str, tests: Sequence[TestCase | dict], entry_point: str = "") -> RunResult:
         """Run ``code`` against ``tests``; every failure of the code becomes a test status.
         Raises :class:`SandboxError` only when the sandbox itself cannot run."""
         cases = [t if isinstance(t, TestCase) else TestCase.from_dict(t) for t in tests]

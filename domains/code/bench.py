@@ -1,0 +1,138 @@
+"""Batch refinement over a dataset: pass rates on hidden tests before and after refinement.
+
+Each problem is one step of the bench run and has its own resumable run under
+``RUN_DIR/problems/<id>``; a killed bench skips the problems it already finished.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from textgrad_sci.losses.sandbox import Sandbox
+
+from textgrad_sci.run import Run
+
+from .problems import Problem
+from .refine import initial_code, refine
+
+if TYPE_CHECKING:
+    from textgrad_sci.engines.base import Engine
+
+
+def problem_dir(run: Run, problem_id: str):
+    return run.path / "problems" / re.sub(r"[^A-Za-z0-9_.-]+", "_", problem_id)
+
+
+@dataclass
+class BenchSummary:
+    problems: int
+    hidden_before: float
+    hidden_after: float
+    visible_before: float
+    visible_after: float
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def summarize(rows: list[dict]) -> BenchSummary:
+    n = len(rows) or 1
+    rate = lambda key: sum(bool(r[key]) for r in rows) / n  # noqa: E731
+    return BenchSummary(
+        problems=len(rows),
+        hidden_before=rate("hidden_before"),
+        hidden_after=rate("hidden_after"),
+        visible_before=rate("visible_before"),
+        visible_after=rate("visible_after"),
+    )
+
+
+def bench(
+    problems: list[Problem],
+    engine: Engine,
+    sandbox: Sandbox,
+    run: Run,
+    steps: int = 3,
+    critique: bool = True,
+    max_tokens: int | None = 512,
+    generate: bool = True,
+    progress: Any = None,
+) -> list[dict]:
+    """Refine every problem's solution; one row (and one run step) per problem."""
+    done = {s["problem"]: s["row"] for s in run.steps()}
+    rows = []
+    for index, problem in enumerate(problems):
+        if problem.id in done:
+            rows.append(done[problem.id])
+            if progress is not None:
+                progress.update(1)
+            continue
+        with run.step(index) as step:
+            sub = Run(problem_dir(run, problem.id), {"problem": problem.id}, engine)
+            code = None if sub.steps() else initial_code(problem, engine, generate=generate)
+            result = refine(problem, engine, sandbox, sub, steps, critique, max_tokens, code)
+            sub.finish({"solved_visible": result.solved_visible})
+            row = {
+                "problem": problem.id,
+                "steps": result.steps_run,
+                "visible_before": _all(result.visible_before),
+                "visible_after": _all(result.visible_after),
+                "hidden_before": result.hidden_passed_before,
+                "hidden_after": result.hidden_passed_after,
+                "hidden_passed_before": result.hidden_before.get("passed", 0),
+                "hidden_passed_after": result.hidden_after.get("passed", 0),
+                "hidden_total": result.hidden_after.get("total", 0),
+            }
+            rows.append(row)
+            step.record(
+                losses={
+                    "hidden_passed_before": row["hidden_passed_before"],
+                    "hidden_passed_after": row["hidden_passed_after"],
+                    "hidden_pass_rate_so_far": summarize(rows).hidden_after,
+                },
+                problem=problem.id,
+                row=row,
+                best_code=result.best_code,
+            )
+        if progress is not None:
+            progress.update(1)
+    return rows
+
+
+def _all(s: dict) -> bool:
+    return bool(s.get("total")) and s.get("passed") == s.get("total")
+
+
+def table(rows: list[dict]) -> str:
+    """Plain aligned text: one row per problem, then the pass rates."""
+    head = ("problem", "steps", "visible before", "visible after", "hidden before", "hidden after")
+    lines = [head]
+    for r in rows:
+        total = r["hidden_total"]
+        lines.append(
+            (
+                r["problem"],
+                str(r["steps"]),
+                "pass" if r["visible_before"] else "fail",
+                "pass" if r["visible_after"] else "fail",
+                f"{r['hidden_passed_before']}/{total}",
+                f"{r['hidden_passed_after']}/{total}",
+            )
+        )
+    s = summarize(rows)
+    lines.append(
+        (
+            "pass rate",
+            "",
+            f"{s.visible_before:.2f}",
+            f"{s.visible_after:.2f}",
+            f"{s.hidden_before:.2f}",
+            f"{s.hidden_after:.2f}",
+        )
+    )
+    widths = [max(len(row[i]) for row in lines) for i in range(len(head))]
+    return "\n".join(
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in lines
+    )
