@@ -116,6 +116,11 @@ class RetryPolicy(Protocol):
     def call(self, fn, request: ChatRequest) -> ChatResponse: ...
 
 
+def is_cacheable(request: ChatRequest) -> bool:
+    """Sampled answers without a seed are not reproducible, so they are never cached."""
+    return request.temperature == 0 or request.seed is not None
+
+
 def build_request(
     model: str,
     messages: Sequence[dict[str, str]] | str,
@@ -178,7 +183,7 @@ class Engine:
 
     def complete(self, request: ChatRequest) -> ChatResponse:
         started = time.perf_counter()
-        key = request.key() if self.cache is not None else None
+        key = request.key() if self.cache is not None and is_cacheable(request) else None
         response = self.cache.get(key) if key is not None else None
         if response is None:
             try:

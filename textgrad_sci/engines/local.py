@@ -24,6 +24,7 @@ THREADS_ENV_VAR = "TEXTGRAD_SCI_LOCAL_THREADS"
 DEFAULT_MAX_TOKENS = 512
 DEFAULT_SEED = 0
 DEFAULT_CTX = 4096
+SAMPLING_EXTRAS = {"repeat_penalty", "top_k", "min_p", "presence_penalty", "frequency_penalty"}
 
 # Free text inside <tag>...</tag>: anything that does not contain a closing tag.
 _TAG_BODY_GBNF = '( [^<] | "<" [^/] )*'
@@ -135,7 +136,11 @@ class LocalEngine(Engine):
         self.seed = seed
         self.repeat_penalty = repeat_penalty
         self.model = f"local:{self.model_path.name}"
-        self.default_params = {"max_tokens": max_tokens, "seed": seed}
+        self.default_params = {
+            "max_tokens": max_tokens,
+            "seed": seed,
+            "repeat_penalty": repeat_penalty,
+        }
         self._default_max_tokens = max_tokens
 
     def load(self) -> Any:
@@ -152,6 +157,13 @@ class LocalEngine(Engine):
             "stop": list(request.stop),
             "repeat_penalty": self.repeat_penalty,
         }
+        for name, value in request.extra:
+            if name not in SAMPLING_EXTRAS:
+                known = ", ".join(sorted(SAMPLING_EXTRAS))
+                raise EngineError(
+                    f"the local engine has no sampling parameter {name!r} (it knows {known})"
+                )
+            kwargs[name] = value
         if request.top_p is not None:
             kwargs["top_p"] = request.top_p
         out = request.output

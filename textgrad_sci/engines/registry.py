@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import re
 from collections.abc import Callable
 
@@ -18,6 +19,8 @@ _factories: dict[str, str | Factory] = {
     "replay": "textgrad_sci.engines.replay:from_spec",
     "scripted": "textgrad_sci.engines.scripted:ScriptedEngine",
 }
+
+CACHED_BY_DEFAULT = {"local", "openai"}
 
 
 def register_engine(scheme: str, factory: str | Factory) -> None:
@@ -33,19 +36,39 @@ def _split(spec: str) -> tuple[str, str]:
     return match.group(1), spec[match.end() :]
 
 
-def get_engine(spec: str | Engine, **kwargs) -> Engine:
-    """Build an engine from a spec string (an ``Engine`` is returned as it is)."""
+def get_engine(
+    spec: str | Engine, *, cache: object = "auto", record: str | os.PathLike | None = None, **kwargs
+) -> Engine:
+    """Build an engine from a spec string (an ``Engine`` is used as it is).
+
+    ``cache``: ``"auto"`` gives ``local`` and ``openai`` engines the default disk cache
+    (``$TEXTGRAD_SCI_CACHE``: a directory, or ``off``); ``None``/``False``/``"off"``: no cache;
+    a directory or a cache object: that one. ``record``: append every call to this cassette
+    (replay it later with ``replay:<path>``). Other keyword arguments go to the engine.
+    """
     if isinstance(spec, Engine):
-        return spec
-    scheme, rest = _split(spec)
-    factory = _factories.get(scheme)
-    if factory is None:
-        known = ", ".join(sorted(_factories))
-        raise ValueError(
-            f"unknown engine spec {spec!r}: it must start with a scheme, one of {known} "
-            "(e.g. 'local', 'openai:gpt-4o-mini', 'openai:my-model@http://127.0.0.1:8000/v1')"
-        )
-    if isinstance(factory, str):
-        module, _, attr = factory.partition(":")
-        factory = getattr(importlib.import_module(module), attr)
-    return factory(rest, **kwargs)
+        engine, scheme = spec, None
+        if kwargs:
+            raise TypeError(f"engine settings {sorted(kwargs)} need a spec string, not an engine")
+    else:
+        scheme, rest = _split(spec)
+        factory = _factories.get(scheme)
+        if factory is None:
+            known = ", ".join(sorted(_factories))
+            raise ValueError(
+                f"unknown engine spec {spec!r}: it must start with a scheme, one of {known} "
+                "(e.g. 'local', 'openai:gpt-4o-mini', 'openai:my-model@http://127.0.0.1:8000/v1')"
+            )
+        if isinstance(factory, str):
+            module, _, attr = factory.partition(":")
+            factory = getattr(importlib.import_module(module), attr)
+        engine = factory(rest, **kwargs)
+    if cache != "auto" or scheme in CACHED_BY_DEFAULT:
+        from .cache import resolve_cache
+
+        engine.cache = resolve_cache(cache)
+    if record is not None:
+        from .replay import CassetteRecorder
+
+        engine.recorder = CassetteRecorder(record, engine)
+    return engine
