@@ -155,7 +155,7 @@ class Task:
 
 # For grammar-decoding engines: an optional short line of reasoning, then "Answer: <number>".
 NUMERIC_ANSWER_GBNF = (
-    'root ::= (reason "\\n")? "Answer: " [0-9] [0-9]?\nreason ::= [^\\n0-9] [^\\n]{0,160}\n'
+    'root ::= (reason "\\n")? "Answer: " [0-9] [0-9]?\nreason ::= [^\\n0-9] [^\\n]{0,120}\n'
 )
 CHOICE_ANSWER_GBNF = 'root ::= "Answer: (" [A-J] ")"\n'
 ANSWER_GRAMMARS = {"numeric": NUMERIC_ANSWER_GBNF, "choice": CHOICE_ANSWER_GBNF}
