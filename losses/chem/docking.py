@@ -27,7 +27,7 @@ class DockSettings:
     """Everything that changes a docking score (part of the cache key), plus the timeout."""
 
     exhaustiveness: int = 8
-    cpu: int = 1
+    cpu: int = field(default_factory=lambda: os.cpu_count() or 1)
     seed: int = DEFAULT_SEED
     ph: float = 7.4
     n_poses: int = 1
@@ -42,9 +42,11 @@ class DockSettings:
             raise ValueError("timeout must be positive")
 
     def key(self) -> dict:
-        """The settings that determine the result (the timeout does not)."""
+        """The settings that determine the result: not the timeout, and not ``cpu`` (with a
+        fixed seed Vina gives the same poses for any thread count)."""
         d = asdict(self)
         d.pop("timeout")
+        d.pop("cpu")
         return d
 
 
@@ -202,7 +204,8 @@ class DockingService:
     """Dock many (SMILES, target) pairs: cached, each dock in its own killable process.
 
     executor: a ``concurrent.futures.Executor`` or a ``dask.distributed.Client``; default a local
-        process pool of ``max_workers`` (each pool worker supervises one docking process).
+        process pool of ``max_workers`` (default 1, each dock using ``settings.cpu`` threads);
+        each pool worker supervises one docking process that keeps the target's grid maps.
     cache: a :class:`DiskCache`, a directory, or None for the default cache folder; False: none.
     """
 
@@ -216,7 +219,7 @@ class DockingService:
         self.settings = settings or DockSettings()
         self._own_executor = executor is None
         self.executor = (
-            ProcessPoolExecutor(max_workers or max(1, (os.cpu_count() or 2) // self.settings.cpu))
+            ProcessPoolExecutor(max_workers or 1)
             if executor is None
             else _resolve_executor(executor)
         )
