@@ -56,13 +56,15 @@ def test_default_model_is_found_without_importing_its_package():
 
 @pytest.mark.local_model
 def test_local_model_is_deterministic_loaded_once_and_counts_tokens():
-    a, b = get_engine(SPEC), get_engine("local", max_tokens=48)
+    a, b = get_engine(SPEC, cache=False), get_engine("local", max_tokens=48, cache=False)
     assert a.load() is b.load()
     first = a.chat("Name a colour.")
     assert first.strip()
-    assert b.chat("Name a colour.") == first
+    a.chat("Something else entirely: name a city.")
+    again = b.complete(b.request("Name a colour."))
+    assert again.text == first and not again.cached
     total = a.usage.total
-    assert total.calls == 1 and total.prompt_tokens > 5 and 0 < total.completion_tokens <= 48
+    assert total.calls == 2 and total.prompt_tokens > 10 and 0 < total.completion_tokens <= 96
 
 
 @pytest.mark.local_model
