@@ -38,7 +38,9 @@ def save_case_npz(case, path: str | Path) -> Path:
     return path
 
 
-def case_from_npz(path: str | Path, target: str | None = None, prescription_gy: float | None = None):
+def case_from_npz(
+    path: str | Path, target: str | None = None, prescription_gy: float | None = None
+):
     """Read a case written by :func:`save_case_npz` (or by hand with the same keys)."""
     path = Path(path)
     with np.load(path, allow_pickle=False) as f:

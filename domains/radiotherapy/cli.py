@@ -10,7 +10,7 @@ from pathlib import Path
 
 SETTINGS = ("case", "resolution", "goals", "plan", "tuner", "steps", "gating", "critic",
             "fmo_method", "fmo_iterations", "max_tokens", "temperature", "seed", "target",
-            "prescription", "sigma")
+            "prescription", "sigma", "examples")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -30,6 +30,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     tune.add_argument("--engine", help="engine spec (default: the process default)")
     tune.add_argument("--no-gating", dest="gating", action="store_false",
                       help="accept every proposed plan, even one scoring worse")
+    tune.add_argument("--no-examples", dest="examples", action="store_false",
+                      help="do not show the optimizer the in-context example plan")
     tune.add_argument("--critic", action="store_true",
                       help="the engine also writes planner's advice in the backward pass")
     tune.add_argument("--fmo-method", default="native", help="native or lbfgsb")

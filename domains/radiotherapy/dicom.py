@@ -27,7 +27,7 @@ def _read(path: Path):
 
 
 def read_ct(files: list[Path]):
-    """The CT slices sorted by z: (HU volume (nz, ny, nx), origin (x, y, z) mm, spacing (dz, dy, dx))."""
+    """CT slices sorted by z: HU volume (nz, ny, nx), origin (x, y, z) mm, spacing (dz, dy, dx)."""
     slices = [ds for ds in (_read(f) for f in files) if getattr(ds, "Modality", "") == "CT"]
     if not slices:
         raise DicomError("no CT images found")

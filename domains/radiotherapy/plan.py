@@ -90,7 +90,9 @@ class PlanSchema:
         try:
             doc = json.loads(text)
         except json.JSONDecodeError as err:
-            raise PlanError(f"the plan is not valid JSON ({err.msg} at character {err.pos})")
+            raise PlanError(
+                f"the plan is not valid JSON ({err.msg} at character {err.pos})"
+            ) from None
         if isinstance(doc, list):
             doc = {"objectives": doc}
         if not isinstance(doc, dict) or "objectives" not in doc:
@@ -256,7 +258,9 @@ class PlanFormat:
         try:
             json.loads(snippet)
         except json.JSONDecodeError as err:
-            raise FormatError(f"the plan was not valid JSON ({err.msg} at character {err.pos})")
+            raise FormatError(
+                f"the plan was not valid JSON ({err.msg} at character {err.pos})"
+            ) from None
         try:
             return self.schema.canonical(snippet)
         except PlanError:
@@ -290,4 +294,15 @@ def initial_plan(case) -> str:
         if name not in (case.target, "BODY"):
             objectives.append({"structure": name, "kind": "squared_overdose",
                                "dose_gy": round(0.4 * rx, 1), "weight": 5})
+    return dump_plan(objectives)
+
+
+def example_plan(case) -> str:
+    """The in-context example for ``case``: a class solution scaled to its prescription."""
+    rx = float(case.prescription_gy)
+    objectives = [{"structure": case.target, "kind": kind, "dose_gy": round(f * rx, 1),
+                   "weight": w} for kind, f, w in prompts.EXAMPLE_TARGET]
+    kind, f, w = prompts.EXAMPLE_ORGAN
+    objectives += [{"structure": name, "kind": kind, "dose_gy": round(f * rx, 1), "weight": w}
+                   for name in case.structures if name not in (case.target, "BODY")]
     return dump_plan(objectives)

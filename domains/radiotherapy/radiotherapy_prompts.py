@@ -20,24 +20,13 @@ CONSTRAINTS = (
     "for dose levels, in the direction the feedback asks.",
 )
 
-# In-context examples: plans a planner tuned by hand, per case (the optimizer sees them as
-# examples of good values; they are not the answer for the current case).
-EXAMPLE_PLANS = {
-    "prostate": (
-        '{"objectives": [\n'
-        '  {"structure": "PTV", "kind": "squared_underdose", "dose_gy": 71, "weight": 300},\n'
-        '  {"structure": "PTV", "kind": "squared_overdose", "dose_gy": 73, "weight": 100},\n'
-        '  {"structure": "RECTUM", "kind": "dvh_max", "dose_gy": 50, "weight": 30, '
-        '"volume_pct": 30},\n'
-        '  {"structure": "BLADDER", "kind": "dvh_max", "dose_gy": 60, "weight": 10, '
-        '"volume_pct": 25},\n'
-        '  {"structure": "FEMUR_L", "kind": "max_dose", "dose_gy": 40, "weight": 5},\n'
-        '  {"structure": "FEMUR_R", "kind": "max_dose", "dose_gy": 40, "weight": 5}\n]}'
-    ),
-    "tg119_cshape": (
-        '{"objectives": [\n'
-        '  {"structure": "PTV", "kind": "squared_underdose", "dose_gy": 51, "weight": 300},\n'
-        '  {"structure": "PTV", "kind": "squared_overdose", "dose_gy": 53, "weight": 80},\n'
-        '  {"structure": "CORE", "kind": "squared_overdose", "dose_gy": 15, "weight": 40}\n]}'
-    ),
-}
+# In-context example: a class solution a planner starts from, written for the current case
+# (dose levels as fractions of its prescription; organ objectives for every organ at risk).
+EXAMPLE_TARGET = (("squared_underdose", 1.02, 100), ("squared_overdose", 1.05, 40))
+EXAMPLE_ORGAN = ("squared_overdose", 0.5, 10)
+
+REJECTED = (
+    "Note: the previous proposal was evaluated and rejected because it scored worse "
+    "({score_after:.3f} against {score_before:.3f}; lower is better); do not propose it again:\n"
+    "{value}"
+)

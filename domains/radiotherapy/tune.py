@@ -8,12 +8,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-
-from textgrad_sci import TGD, Run, graph_snapshot
 from textgrad_sci.losses.plan_goals import Goal, PlanEvaluation, PlanGoalLoss
 
+from textgrad_sci import TGD, Run, graph_snapshot
+
 from . import radiotherapy_prompts as prompts
-from .plan import PlanSchema, dump_plan, initial_plan, plan_variable
+from .plan import PlanSchema, dump_plan, example_plan, initial_plan, plan_variable
 
 TUNERS = ("textgrad", "random")
 
@@ -50,8 +50,8 @@ class TuneResult:
 
 def _losses(evaluation: PlanEvaluation) -> dict:
     n = len(evaluation.results)
-    return {"goals_met": float(evaluation.goals_met), "goals_missed": float(n - evaluation.goals_met),
-            "goal_score": evaluation.score}
+    met = evaluation.goals_met
+    return {"goals_met": float(met), "goals_missed": float(n - met), "goal_score": evaluation.score}
 
 
 def make_loss(case, goals: Sequence[Goal], **kwargs) -> PlanGoalLoss:
@@ -79,7 +79,7 @@ def tune_textgrad(
     case = loss.case
     variable = plan_variable(case, plan or initial_plan(case))
     if examples is None:
-        examples = [p for name, p in prompts.EXAMPLE_PLANS.items() if name != case.name]
+        examples = [example_plan(case)]
     optimizer = TGD(
         [variable],
         engine=engine,
@@ -102,6 +102,9 @@ def tune_textgrad(
             optimizer.zero_grad()
             with s.time("backward"):
                 result.backward(engine)
+            rejected = _last_rejection(run)
+            if rejected:
+                variable.add_gradient(rejected, source="acceptance gate")
             with s.time("update"):
                 reports = optimizer.step()
             s.record(parameters=[variable], losses=_losses(loss.evaluate(evaluated)),
@@ -110,6 +113,18 @@ def tune_textgrad(
         if on_step:
             on_step(i, loss.evaluate(evaluated))
     return _collect(loss, run, variable.value)
+
+
+def _last_rejection(run: Run) -> str | None:
+    """The previous step's proposal, if the acceptance gate rejected it (so the engine does not
+    propose it again)."""
+    steps = run.steps()
+    for update in (steps[-1].get("updates", []) if steps else []):
+        if update.get("new_value") and not update.get("accepted") and update.get("score_after"):
+            return prompts.REJECTED.format(value=update["new_value"],
+                                           score_before=update["score_before"],
+                                           score_after=update["score_after"])
+    return None
 
 
 def _perturb(objectives: list[dict], rng: np.random.Generator, sigma: float) -> list[dict]:

@@ -74,7 +74,9 @@ def run_tuning(run_dir, config: dict, engine_spec=None, engine=None, progress: b
             sampling = {"temperature": config.get("temperature", 0.7),
                         "max_tokens": config.get("max_tokens", 400),
                         "seed": config.get("seed", 0)}
+            examples = None if config.get("examples", True) else []
             result = tune_textgrad(loss, run, steps, engine, plan=plan, sampling=sampling,
+                                   examples=examples,
                                    gating=config.get("gating", True), on_step=on_step)
         else:
             result = tune_random(loss, run, steps, plan=plan, seed=config.get("seed", 0),
