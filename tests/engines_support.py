@@ -1,7 +1,7 @@
 """A scripted OpenAI-compatible HTTP server on 127.0.0.1 for engine tests and benchmarks.
 
 Each request to ``/v1/chat/completions`` takes the next action from ``server.script`` (or, when
-the script is empty, answers from ``server.responder(body) -> text``). Actions:
+the script is empty, answers from ``server.responder(body) -> text or action``). Actions:
 ``("ok", text)``, ``("status", code, headers, body)``, ``("hang", seconds)``, ``("truncated",)``,
 ``("garbage",)``; ``server.down = action`` answers every request with it. Every request (path,
 headers, JSON body) is kept in ``server.requests``. ``fault_rate`` with ``seed`` injects random
@@ -56,11 +56,13 @@ class FakeOpenAIServer:
         responder: Callable[[dict], str] | None = None,
         fault_rate: float = 0.0,
         seed: int = 0,
+        faults: tuple[tuple, ...] = FAULTS,
     ) -> None:
         self.responder = responder or (lambda body: "ok")
         self.script: deque[tuple] = deque()
         self.requests: list[dict[str, Any]] = []
         self.fault_rate = fault_rate
+        self.faults = faults
         self.faults_injected = 0
         self.down: tuple | None = None  # when set, every request gets this action
         self._rng = random.Random(seed)
@@ -96,8 +98,9 @@ class FakeOpenAIServer:
                 return self.script.popleft()
             if self.fault_rate and self._rng.random() < self.fault_rate:
                 self.faults_injected += 1
-                return self._rng.choice(FAULTS)
-        return ("ok", self.responder(body))
+                return self._rng.choice(self.faults)
+        answer = self.responder(body)
+        return answer if isinstance(answer, tuple) else ("ok", answer)
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         server = self
