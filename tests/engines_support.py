@@ -64,6 +64,7 @@ class FakeOpenAIServer:
         self.fault_rate = fault_rate
         self.faults = faults
         self.faults_injected = 0
+        self.in_flight = self.max_in_flight = 0  # concurrent requests now / at most
         self.down: tuple | None = None  # when set, every request gets this action
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
@@ -123,10 +124,16 @@ class FakeOpenAIServer:
                             "body": body,
                         }
                     )
+                with server._lock:
+                    server.in_flight += 1
+                    server.max_in_flight = max(server.max_in_flight, server.in_flight)
                 try:
                     self._act(server._next_action(body))
                 except (BrokenPipeError, ConnectionResetError):
                     pass
+                finally:
+                    with server._lock:
+                        server.in_flight -= 1
 
             def _send(self, code: int, payload: bytes, headers: dict | None = None) -> None:
                 self.send_response(code)

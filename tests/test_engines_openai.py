@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 import pytest
 from engines_support import FakeOpenAIServer
@@ -238,3 +239,15 @@ def test_a_failing_server_never_loses_completed_steps(server, tmp_path):
     steps = tg.Run(tmp_path / "run").steps()
     assert [s["step"] for s in steps] == list(range(5))
     assert [s["losses"]["version"] for s in steps] == [1, 2, 3, 4, 5]
+
+
+def test_concurrency_limit_bounds_requests_in_flight(server):
+    def slow(body):
+        time.sleep(0.1)
+        return "done"
+
+    server.responder = slow
+    engine = make(server, max_concurrency=2)
+    answers = tg.parallel_map(lambda i: engine.chat(f"question {i}"), range(6), concurrency=6)
+    assert answers == ["done"] * 6
+    assert server.max_in_flight == 2
