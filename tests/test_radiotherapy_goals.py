@@ -1,0 +1,139 @@
+"""Clinical goals: evaluation against a NumPy reference, text rendering, the plan-goal loss."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from textgrad_sci.domains.radiotherapy import GOAL_SETS, load_case, load_goals, make_loss
+from textgrad_sci.domains.radiotherapy.plan import initial_plan
+from textgrad_sci.losses.plan_goals import (
+    Goal,
+    evaluate_goals,
+    goal_score,
+    goals_from_json,
+    render_goals,
+)
+
+from textgrad_sci import ScriptedEngine, Variable
+
+
+def _dose_and_masks():
+    # PTV: 100 voxels with doses 60.5, 61.5, ..., 79.5 Gy (5 each); OAR: 0.5 ... 99.5 Gy.
+    dose = np.concatenate([np.repeat(np.arange(60.5, 80, 1.0), 5), np.arange(0.5, 100, 1.0)])
+    ptv = np.zeros(dose.size, bool)
+    ptv[:100] = True
+    return dose, {"PTV": ptv, "OAR": ~ptv}
+
+
+def test_goal_metrics_match_numpy_reference():
+    dose, masks = _dose_and_masks()
+    goals = [Goal("PTV", "D95", ">=", 60), Goal("OAR", "V70", "<=", 20),
+             Goal("OAR", "mean", "<=", 40), Goal("PTV", "max", "<=", 77),
+             Goal("OAR", "V50Gy", "<=", 60)]
+    results = evaluate_goals(dose, masks, goals)
+    ptv, oar = dose[masks["PTV"]], dose[masks["OAR"]]
+    assert results[0].actual == pytest.approx(np.percentile(ptv, 5), abs=1.0)
+    assert results[1].actual == pytest.approx(100 * np.mean(oar >= 70), abs=1.0)
+    assert results[2].actual == pytest.approx(oar.mean())
+    assert results[3].actual == pytest.approx(ptv.max())
+    assert [r.met for r in results] == [True, False, False, False, True]
+    assert results[1].margin == pytest.approx(20 - results[1].actual)
+    assert goal_score(results) > 3 > goal_score(results[:1]) == 0.0
+
+
+def test_rendering_says_met_and_missed_with_margins():
+    dose, masks = _dose_and_masks()
+    goals = [Goal("PTV", "D95", ">=", 70), Goal("OAR", "V70", "<=", 40)]
+    results = evaluate_goals(dose, masks, goals)
+    text = render_goals(results)
+    lines = text.splitlines()
+    assert lines[0].startswith("MISSED  PTV D95:") and "goal >= 70.0 Gy (misses by" in lines[0]
+    assert lines[1].startswith("met     OAR V70Gy:") and "% (margin 10.0 %)" in lines[1]
+
+
+def test_goal_parsing_errors_and_prescription_percentages():
+    assert Goal.from_dict({"structure": "PTV", "metric": "max", "op": "<=", "value": "107%"},
+                          70.0).value == pytest.approx(74.9)
+    with pytest.raises(ValueError, match="metric 'D95%'"):
+        Goal("PTV", "D95%", ">=", 70)
+    with pytest.raises(ValueError, match="operator"):
+        Goal("PTV", "D95", ">", 70)
+    with pytest.raises(ValueError, match="goal 2: .*missing"):
+        goals_from_json(json.dumps([{"structure": "PTV", "metric": "D95", "op": ">=", "value": 1},
+                                    {"structure": "PTV"}]))
+    with pytest.raises(ValueError, match="non-empty JSON list"):
+        goals_from_json("{}")
+
+
+def test_builtin_goal_sets_match_the_issue():
+    prostate = load_goals("prostate", 70.0)
+    labels = {g.label: (g.op, round(g.value, 2)) for g in prostate}
+    assert labels["PTV D95"] == (">=", 70.0)
+    assert labels["RECTUM V70Gy"] == ("<=", 20) and labels["RECTUM V50Gy"] == ("<=", 50)
+    assert labels["BLADDER V70Gy"] == ("<=", 35) and labels["FEMUR_L max"] == ("<=", 50)
+    assert 74.9 <= labels["PTV max"][1] <= 77.0
+    tg119 = {g.label: (g.op, g.value) for g in load_goals("tg119", 50.0)}
+    assert tg119["PTV D95"] == (">=", 50) and tg119["CORE D10"] == ("<=", 25)
+    assert set(GOAL_SETS) == {"prostate", "tg119"}
+
+
+def test_user_goal_file(tmp_path):
+    path = tmp_path / "goals.json"
+    path.write_text(json.dumps({"goals": [{"structure": "PTV", "metric": "D98", "op": ">=",
+                                           "value": "95%"}]}))
+    (goal,) = load_goals(path, 60.0)
+    assert goal.value == pytest.approx(57.0)
+    path.write_text("{not json")
+    with pytest.raises(ValueError, match="not valid JSON"):
+        load_goals(path, 60.0)
+
+
+@pytest.fixture(scope="module")
+def tg119_loss():
+    case = load_case("tg119", 12.0)
+    return make_loss(case, load_goals("tg119", case.prescription_gy), fmo_iterations=60)
+
+
+def test_loss_forward_renders_goals_and_attaches_numbers(tg119_loss):
+    plan = Variable(initial_plan(tg119_loss.case), "plan", requires_grad=True)
+    loss = tg119_loss(plan)
+    assert loss.value.startswith("Treatment plan for case tg119_cshape:")
+    assert "PTV D95" in loss.value and "CORE D10" in loss.value
+    data = loss.data
+    assert data["goals_total"] == 3 and 0 <= data["goals_met"] <= 3
+    assert set(data["margins"]) == {"PTV D95", "PTV D10", "CORE D10"}
+    assert data["fmo"]["iterations"] > 0 and data["error"] is None
+    loss.backward(ScriptedEngine("unused"))
+    feedback = plan.get_gradient_text()
+    assert "Clinical goal evaluation" in feedback and "What to change" in feedback
+    # Cached by plan text: the second evaluation is the same object.
+    assert tg119_loss.evaluate(plan.value) is tg119_loss.evaluate(plan.value)
+
+
+def test_loss_renders_failures_as_text_and_never_raises(tg119_loss):
+    text = '{"objectives": [{"structure": "LIVER", "kind": "eud", "dose_gy": 1, "weight": 1}]}'
+    plan = Variable(text, "plan", requires_grad=True)
+    loss = tg119_loss(plan)
+    assert "could not be evaluated" in loss.value and "LIVER" in loss.value
+    assert loss.data["error"] and loss.data["score"] > 100
+    loss.backward(ScriptedEngine("unused"))
+    assert "could not be evaluated" in plan.get_gradient_text()
+
+
+def test_critic_adds_the_engines_advice(tg119_loss):
+    from textgrad_sci.losses.plan_goals import PlanGoalLoss
+
+    critic = PlanGoalLoss(tg119_loss.case, tg119_loss.goals, tg119_loss.objectives_fn,
+                          influence=tg119_loss.influence, fmo_iterations=60, critic=True)
+    plan = Variable(initial_plan(critic.case), "plan", requires_grad=True)
+    engine = ScriptedEngine("Raise the PTV underdose dose level to 51 Gy.")
+    critic(plan).backward(engine)
+    assert "Planner's advice:\nRaise the PTV underdose" in plan.get_gradient_text()
+    assert "<EVALUATION>" in engine.requests[0].messages[-1][1]
+
+
+def test_goals_naming_missing_structures_are_rejected(tg119_loss):
+    with pytest.raises(ValueError, match="RECTUM"):
+        make_loss(tg119_loss.case, [Goal("RECTUM", "V70", "<=", 20)])
