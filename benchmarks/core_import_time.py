@@ -11,6 +11,7 @@ import argparse
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 
@@ -19,7 +20,8 @@ def import_seconds(python: str, module: str, repeats: int) -> float:
 
     def timed(code: str) -> float:
         started = time.perf_counter()
-        subprocess.run([python, "-c", code], check=True, capture_output=True)
+        with tempfile.TemporaryDirectory() as cwd:  # TextGrad writes a logs/ folder into its cwd
+            subprocess.run([python, "-c", code], check=True, capture_output=True, cwd=cwd)
         return time.perf_counter() - started
 
     empty = statistics.median(timed("pass") for _ in range(repeats))

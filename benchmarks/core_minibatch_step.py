@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 
@@ -69,7 +70,9 @@ def ours() -> tuple[float, int]:
     optimizer = tg.TGD([system_prompt], engine=engine)
     loss_fn = tg.TextLoss("Evaluate the answer critically.", engine=engine)
     started = time.perf_counter()
-    questions = [tg.Variable(f"question {i}", "question", requires_grad=False) for i in range(BATCH)]
+    questions = [
+        tg.Variable(f"question {i}", "question", requires_grad=False) for i in range(BATCH)
+    ]
     losses = loss_fn.batch(model.batch(questions))
     total = tg.sum(losses)
     total.backward(engine)
@@ -83,13 +86,20 @@ def main() -> None:
     args = parser.parse_args()
     seconds, calls = ours()
     bound = 5 * LATENCY
-    out = subprocess.run(
-        [args.textgrad_python, "-c", TEXTGRAD_STEP], capture_output=True, text=True, check=True
-    )
+    with tempfile.TemporaryDirectory() as cwd:  # TextGrad writes a logs/ folder into its cwd
+        out = subprocess.run(
+            [args.textgrad_python, "-c", TEXTGRAD_STEP],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=cwd,
+        )
     tg_seconds, tg_calls = out.stdout.split()
     tg_seconds = float(tg_seconds)
-    print(f"textgrad-sci: {seconds:.2f} s, {calls} calls; critical path {bound:.2f} s "
-          f"({seconds / bound:.2f}x the bound)")
+    print(
+        f"textgrad-sci: {seconds:.2f} s, {calls} calls; critical path {bound:.2f} s "
+        f"({seconds / bound:.2f}x the bound)"
+    )
     print(f"textgrad 0.1.8: {tg_seconds:.2f} s, {tg_calls} calls")
     print(
         f"16-example step at 200 ms/call: {seconds:.2f} s (baseline: textgrad {tg_seconds:.2f} s, "

@@ -23,7 +23,9 @@ def optimization(run_dir: str) -> tuple[float, int]:
     model = tg.BlackboxLLM(engine, system_prompt=prompt)
     optimizer = tg.TGD([prompt], engine=engine, gradient_memory=2)
     loss_fn = tg.TextLoss("Evaluate the answer critically.", engine=engine)
-    questions = [tg.Variable(f"question {i}", "question", requires_grad=False) for i in range(BATCH)]
+    questions = [
+        tg.Variable(f"question {i}", "question", requires_grad=False) for i in range(BATCH)
+    ]
     run = tg.Run(run_dir, config={"steps": STEPS}, engine=engine)
     started = time.perf_counter()
     for step in run.remaining(STEPS):
@@ -32,8 +34,12 @@ def optimization(run_dir: str) -> tuple[float, int]:
             total = tg.sum(loss_fn.batch(model.batch(questions)))
             total.backward(engine)
             reports = optimizer.step()
-            s.record(parameters=[prompt], graph=tg.graph_snapshot(total), updates=reports,
-                     optimizer=optimizer)
+            s.record(
+                parameters=[prompt],
+                graph=tg.graph_snapshot(total),
+                updates=reports,
+                optimizer=optimizer,
+            )
     return time.perf_counter() - started, engine.usage.snapshot()["total"]["calls"]
 
 

@@ -24,7 +24,11 @@ def _updates(engine: tg.ScriptedEngine) -> list:
     [
         ("<IMPROVED_VARIABLE>x = 4</IMPROVED_VARIABLE>", "x = 4"),
         ("Sure! Here it is:\n< improved_variable >\nx = 4\n</IMPROVED_VARIABLE> done", "x = 4"),
-        ("<IMPROVED_VARIABLE>a</IMPROVED_VARIABLE> then <IMPROVED_VARIABLE>b</IMPROVED_VARIABLE>", "b"),
+        (
+            "<IMPROVED_VARIABLE>a</IMPROVED_VARIABLE> then "
+            "<IMPROVED_VARIABLE>b</IMPROVED_VARIABLE>",
+            "b",
+        ),
     ],
 )
 def test_tag_format_parses_robustly(text, expected):
@@ -50,7 +54,7 @@ def test_json_format_parses_and_reports_errors():
     assert fmt.spec().json_schema["required"] == ["improved_variable"]
     with pytest.raises(FormatError, match="not valid JSON"):
         fmt.parse('{"improved_variable": "x = 4"')
-    with pytest.raises(FormatError, match="no \"improved_variable\" field"):
+    with pytest.raises(FormatError, match='no "improved_variable" field'):
         fmt.parse('{"value": 1}')
 
 
@@ -94,7 +98,12 @@ def test_malformed_output_never_raises_and_keeps_old_value():
 
 
 def test_validator_rejection_is_retried_with_reason():
-    answers = iter(["<IMPROVED_VARIABLE>four</IMPROVED_VARIABLE>", "<IMPROVED_VARIABLE>x = 4</IMPROVED_VARIABLE>"])
+    answers = iter(
+        [
+            "<IMPROVED_VARIABLE>four</IMPROVED_VARIABLE>",
+            "<IMPROVED_VARIABLE>x = 4</IMPROVED_VARIABLE>",
+        ]
+    )
     engine = tg.ScriptedEngine(responder(update=lambda r: next(answers)))
 
     def must_be_equation(value: str) -> str | None:
@@ -118,7 +127,9 @@ def test_validator_raising_valueerror_counts_as_rejection():
 
 
 def test_acceptance_gating_reverts_worse_and_keeps_better():
-    engine = tg.ScriptedEngine(responder(update="<IMPROVED_VARIABLE>longer value</IMPROVED_VARIABLE>"))
+    engine = tg.ScriptedEngine(
+        responder(update="<IMPROVED_VARIABLE>longer value</IMPROVED_VARIABLE>")
+    )
     p = _param("short")
     opt = tg.TGD([p], engine=engine, score_fn=len, minimize=True)
     report = opt.step()[0]
@@ -131,7 +142,11 @@ def test_acceptance_gating_reverts_worse_and_keeps_better():
 
 
 def test_gradient_memory_shows_past_feedback_and_survives_state_dict():
-    engine = tg.ScriptedEngine(responder(update=lambda r: f"<IMPROVED_VARIABLE>v{len(engine.requests)}</IMPROVED_VARIABLE>"))
+    engine = tg.ScriptedEngine(
+        responder(
+            update=lambda r: f"<IMPROVED_VARIABLE>v{len(engine.requests)}</IMPROVED_VARIABLE>"
+        )
+    )
     p = tg.Variable("v0", "draft", name="draft")
     opt = tg.TGD([p], engine=engine, gradient_memory=2)
     for i in range(3):

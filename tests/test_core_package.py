@@ -44,7 +44,9 @@ def test_native_extension_matches_numpy():
 
 def test_request_key_is_stable_and_covers_every_parameter():
     base = build_request("m", "hello", system_prompt="sys", temperature=0.0, seed=1)
-    same = build_request("m", [{"role": "system", "content": "sys"}, {"role": "user", "content": "hello"}], seed=1)
+    same = build_request(
+        "m", [{"role": "system", "content": "sys"}, {"role": "user", "content": "hello"}], seed=1
+    )
     assert base.key() == same.key()
     variants = [
         build_request("m", "hello", system_prompt="sys", temperature=0.5, seed=1),

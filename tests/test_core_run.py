@@ -109,8 +109,12 @@ def test_failed_step_is_not_recorded_but_logged(tmp_path):
 
 def test_no_secret_is_ever_written(tmp_path, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", FAKE_KEY)
-    engine = tg.ScriptedEngine(responder(update=f"<IMPROVED_VARIABLE>key {FAKE_KEY}</IMPROVED_VARIABLE>"))
-    run = tg.Run(tmp_path, config={"api_key": FAKE_KEY, "note": f"Bearer {FAKE_KEY}"}, engine=engine)
+    engine = tg.ScriptedEngine(
+        responder(update=f"<IMPROVED_VARIABLE>key {FAKE_KEY}</IMPROVED_VARIABLE>")
+    )
+    run = tg.Run(
+        tmp_path, config={"api_key": FAKE_KEY, "note": f"Bearer {FAKE_KEY}"}, engine=engine
+    )
     draft = tg.Variable("draft", "a draft", name="draft")
     with run.step(0) as s:
         loss = tg.TextLoss("Evaluate.", engine=engine)(draft)

@@ -16,7 +16,8 @@ def test_textgrad_answer_refinement_example_runs_unchanged():
                 if r.messages[0][1].startswith("Below is a question")
                 else "It takes 18 hours to dry 18 shirts."
             ),
-            update="<IMPROVED_VARIABLE>It still takes 1 hour: shirts dry in parallel.</IMPROVED_VARIABLE>",
+            update="<IMPROVED_VARIABLE>It still takes 1 hour: shirts dry in parallel."
+            "</IMPROVED_VARIABLE>",
         )
     )
     tg.set_backward_engine(engine, override=True)
@@ -28,7 +29,9 @@ def test_textgrad_answer_refinement_example_runs_unchanged():
         "how long will it take to dry 30 shirts under the sun? "
         "Reason step by step"
     )
-    question = tg.Variable(question_string, role_description="question to the LLM", requires_grad=False)
+    question = tg.Variable(
+        question_string, role_description="question to the LLM", requires_grad=False
+    )
     answer = model(question)
     answer.set_role_description("concise and accurate answer to the question")
 

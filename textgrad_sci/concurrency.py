@@ -14,7 +14,7 @@ _concurrency = 16
 
 
 def set_concurrency(n: int) -> None:
-    """Set how many graph nodes (and so engine calls) may run at once; 1 runs everything serially."""
+    """Set how many graph nodes (and so engine calls) may run at once (1: serially)."""
     global _concurrency
     if n < 1:
         raise ValueError("concurrency must be at least 1")

@@ -70,7 +70,8 @@ class JsonFormat:
     key: str = "improved_variable"
 
     def instructions(self) -> str:
-        return f'Answer with a JSON object {{"{self.key}": "<the improved variable>"}} and nothing else.'
+        example = f'{{"{self.key}": "<the improved variable>"}}'
+        return f"Answer with a JSON object {example} and nothing else."
 
     def spec(self) -> OutputSpec:
         schema = {
@@ -89,7 +90,9 @@ class JsonFormat:
         try:
             document = json.loads(candidate)
         except json.JSONDecodeError as err:
-            raise FormatError(f"the answer was not valid JSON ({err.msg} at character {err.pos})")
+            raise FormatError(
+                f"the answer was not valid JSON ({err.msg} at character {err.pos})"
+            ) from None
         if not isinstance(document, dict) or self.key not in document:
             raise FormatError(f'the JSON object had no "{self.key}" field')
         value = document[self.key]

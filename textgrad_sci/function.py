@@ -1,4 +1,4 @@
-"""`Function`: computes a new `Variable` in forward and writes feedback onto its inputs in backward."""
+"""`Function`: computes a new `Variable` in forward, writes feedback onto its inputs in backward."""
 
 from __future__ import annotations
 

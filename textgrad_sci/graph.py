@@ -79,7 +79,7 @@ def _json_safe(data: dict) -> dict:
 
 
 def graph_snapshot(*roots: Variable) -> dict:
-    """Nodes (value, role, function, feedback with its source) and edges of the graphs of ``roots``."""
+    """Nodes (value, role, function, feedback with its source) and edges of ``roots``' graphs."""
     nodes, edges, seen = [], [], set()
     for root in roots:
         for node in topological_order(root):

@@ -48,7 +48,9 @@ def send_feedback(
 class LLMCall(Function):
     """Call a language model with a variable as the user message and an optional system prompt."""
 
-    def __init__(self, engine: Engine | str | None = None, system_prompt: Variable | str | None = None):
+    def __init__(
+        self, engine: Engine | str | None = None, system_prompt: Variable | str | None = None
+    ):
         self.engine = engine
         self.system_prompt = _as_variable(system_prompt, "system prompt to the language model")
 
@@ -57,7 +59,9 @@ class LLMCall(Function):
     ) -> Variable:
         return self._call(input_variable.value, [input_variable], response_role_description, params)
 
-    def _call(self, prompt: str, inputs: list[Variable], role: str | None, params: dict) -> Variable:
+    def _call(
+        self, prompt: str, inputs: list[Variable], role: str | None, params: dict
+    ) -> Variable:
         engine = self.backward_engine(None)
         system = self.system_prompt.value if self.system_prompt else None
         predecessors = inputs + ([self.system_prompt] if self.system_prompt else [])
@@ -112,7 +116,9 @@ class StringBasedFunction(Function):
     in backward an LLM explains to each input how to change the function's output.
     """
 
-    def __init__(self, fn: Callable[..., Any], function_purpose: str, engine: Engine | str | None = None):
+    def __init__(
+        self, fn: Callable[..., Any], function_purpose: str, engine: Engine | str | None = None
+    ):
         self.fn = fn
         self.function_purpose = function_purpose
         self.engine = engine
@@ -136,4 +142,3 @@ class StringBasedFunction(Function):
 
         role = response_role_description or f"output of the function: {self.function_purpose}"
         return self.make_output(role, list(inputs.values()), backward, compute)
-

@@ -60,7 +60,10 @@ class MultiFieldEvaluation(FormattedLLMCall):
     def forward(self, inputs: list[Variable], **params) -> Variable:  # type: ignore[override]
         if len(inputs) != len(self.role_descriptions):
             raise ValueError(
-                f"MultiFieldEvaluation expects {len(self.role_descriptions)} inputs, got {len(inputs)}"
+                f"MultiFieldEvaluation expects {len(self.role_descriptions)} inputs, "
+                f"got {len(inputs)}"
             )
         named = {f"field{i}": v for i, v in enumerate(inputs)}
-        return super().forward(named, "evaluation of " + ", ".join(self.role_descriptions), **params)
+        return super().forward(
+            named, "evaluation of " + ", ".join(self.role_descriptions), **params
+        )

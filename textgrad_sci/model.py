@@ -52,7 +52,9 @@ def _call_params(call: LLMCall) -> list[Variable]:
 class BlackboxLLM(Module):
     """A language model behind a (possibly trainable) system prompt."""
 
-    def __init__(self, engine: Engine | str | None = None, system_prompt: Variable | str | None = None):
+    def __init__(
+        self, engine: Engine | str | None = None, system_prompt: Variable | str | None = None
+    ):
         if isinstance(system_prompt, str):
             system_prompt = Variable(system_prompt, "system prompt to the language model", False)
         self.engine = engine

@@ -115,7 +115,10 @@ class TGD:
             return report
         fmt = param.output_format or self.output_format
         messages = [
-            {"role": "system", "content": prompts.SYSTEM_PROMPT.format(format_instructions=fmt.instructions())},
+            {
+                "role": "system",
+                "content": prompts.SYSTEM_PROMPT.format(format_instructions=fmt.instructions()),
+            },
             {"role": "user", "content": self._update_prompt(param, feedback, fmt)},
         ]
         with usage_label(f"{param.name}:update"):
@@ -133,7 +136,7 @@ class TGD:
         return report
 
     def _propose(self, param, engine, messages, fmt, report) -> str | None:
-        """Ask for a new value; send format or validation errors back up to ``max_retries`` times."""
+        """Ask for a new value; send format or validation errors back, ``max_retries`` times."""
         for _ in range(self.max_retries + 1):
             report.attempts += 1
             answer = engine.chat(messages, output=fmt.spec(), **self.sampling)
@@ -151,7 +154,9 @@ class TGD:
                 {"role": "assistant", "content": answer},
                 {
                     "role": "user",
-                    "content": prompts.RETRY.format(error=error, format_instructions=fmt.instructions()),
+                    "content": prompts.RETRY.format(
+                        error=error, format_instructions=fmt.instructions()
+                    ),
                 },
             ]
         return None
@@ -191,7 +196,9 @@ class TGD:
             else ""
         )
         examples = (
-            prompts.EXAMPLES.format(items="\n".join(f"<EXAMPLE>{e}</EXAMPLE>" for e in self.in_context_examples))
+            prompts.EXAMPLES.format(
+                items="\n".join(f"<EXAMPLE>{e}</EXAMPLE>" for e in self.in_context_examples)
+            )
             if self.in_context_examples
             else ""
         )

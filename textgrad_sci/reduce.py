@@ -14,17 +14,21 @@ if TYPE_CHECKING:
 
 
 class Concatenate(Function):
-    """Concatenate values. ``labelled`` wraps each part in its role (for parts of different kinds)."""
+    """Concatenate values; ``labelled`` wraps each part in its role (for parts of other kinds)."""
 
     def __init__(self, labelled: bool = False):
         self.labelled = labelled
 
-    def forward(self, variables: Sequence[Variable], role_description: str | None = None) -> Variable:
+    def forward(
+        self, variables: Sequence[Variable], role_description: str | None = None
+    ) -> Variable:
         variables = list({v.id: v for v in variables}.values())
         if not variables:
             raise ValueError("cannot combine an empty list of variables")
         if self.labelled:
-            parts = [f"<{v.role_description}>\n{v.value}\n</{v.role_description}>" for v in variables]
+            parts = [
+                f"<{v.role_description}>\n{v.value}\n</{v.role_description}>" for v in variables
+            ]
         else:
             parts = [v.value for v in variables]
         roles = list(dict.fromkeys(v.role_description for v in variables))
@@ -51,4 +55,3 @@ def sum(variables: Sequence[Variable], role_description: str | None = None) -> V
 def aggregate(variables: Sequence[Variable], role_description: str | None = None) -> Variable:
     """Combine variables of different kinds, each labelled by its role."""
     return Concatenate(labelled=True)(variables, role_description)
-

@@ -92,7 +92,9 @@ class StepRecorder:
 class Run:
     """A run directory. ``Run(path, config)`` creates it or, if it holds a run, reopens it."""
 
-    def __init__(self, directory: str | os.PathLike, config: dict | None = None, engine: Any = None):
+    def __init__(
+        self, directory: str | os.PathLike, config: dict | None = None, engine: Any = None
+    ):
         self.path = Path(directory)
         self.path.mkdir(parents=True, exist_ok=True)
         self.meta_path = self.path / "run.json"
