@@ -56,6 +56,11 @@ def test_click_a_node_shows_its_feedback_and_source(page, tmp_path):
     _click(driver, step.find_element(By.CSS_SELECTOR, '.graph .node[data-name="solution"]'))
     WebDriverWait(driver, 5).until(lambda d: detail.is_displayed())
     assert FEEDBACK_TEXT in detail.text
+    key = str(next(n["id"] for n in made["snapshots"][-1]["nodes"] if n["name"] == "solution"))
+    lit = step.find_elements(By.CSS_SELECTOR, ".graph .edge.lit")
+    assert lit and all(
+        key in (e.get_attribute("data-from"), e.get_attribute("data-to")) for e in lit
+    )
     assert "Water boils at 100 C (373 K), revision 2." in detail.text
     source = detail.find_element(By.CSS_SELECTOR, "a.goto-node")
     answer = next(n for n in made["snapshots"][-1]["nodes"] if n["role"] == "checked answer")

@@ -79,6 +79,7 @@ def test_usage_failures_and_plots(scripted_run):
     assert data["usage_total"]["prompt_tokens"] == tokens
     by_node = dict(data["usage_by_node"])
     assert by_node["solution:update"]["calls"] == STEPS + 1  # one retry after a bad answer
+    assert data["roles"]["solution:update"] == "optimizer update of solution"
     kinds = [f["kind"] for f in data["failures"]]
     assert "step_failed" in kinds and "update retried" in kinds
     crash = next(f for f in data["failures"] if f["kind"] == "step_failed")

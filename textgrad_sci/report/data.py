@@ -311,6 +311,18 @@ def _failures(steps: list[dict], events: list[dict]) -> list[dict]:
     return rows
 
 
+def _roles(step_views: list[dict]) -> dict[str, str]:
+    """What each usage label stands for: a node's role, or the update of a parameter."""
+    roles: dict[str, str] = {}
+    for view in step_views:
+        for node in view["nodes"]:
+            roles.setdefault(node["name"], node["role"])
+        for name, _ in view["usage_by_node"]:
+            if name.endswith(":update"):
+                roles.setdefault(name, f"optimizer update of {name[: -len(':update')]}")
+    return roles
+
+
 def build_page_data(run_dir: str | os.PathLike) -> dict:
     """Everything the report page shows, as plain data (see the template for how)."""
     run = load_run(run_dir)
@@ -324,6 +336,7 @@ def build_page_data(run_dir: str | os.PathLike) -> dict:
         _add_usage(total, view["usage"])
         for name, u in view["usage_by_node"]:
             _add_usage(by_node.setdefault(name, {f: 0 for f in USAGE_FIELDS}), u)
+    roles = _roles(step_views)
     engine = meta.get("engine")
     return {
         "title": f"textgrad-sci run {run['path'].resolve().name}",
@@ -358,6 +371,7 @@ def build_page_data(run_dir: str | os.PathLike) -> dict:
         "usage_by_node": sorted(
             ((k, _round_usage(v)) for k, v in by_node.items()), key=lambda kv: -kv[1]["calls"]
         ),
+        "roles": roles,
         "failures": _failures(steps, events),
         "plots": [embed_image(p, run["path"]) for p in run["images"]],
     }

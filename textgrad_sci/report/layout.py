@@ -155,6 +155,8 @@ def layout_graph(graph: dict | None, params: set[str] | None = None) -> dict:
             edges.append(
                 {
                     "kind": "forward",
+                    "from": p,
+                    "to": k,
                     "path": f"M{x1:.1f},{y1:.1f} C{mid:.1f},{y1:.1f} {mid:.1f},{y2:.1f} "
                     f"{x2:.1f},{y2:.1f}",
                 }
@@ -176,6 +178,8 @@ def layout_graph(graph: dict | None, params: set[str] | None = None) -> dict:
             edges.append(
                 {
                     "kind": "feedback",
+                    "from": a["key"],
+                    "to": key,
                     "path": f"M{x1:.1f},{y1:.1f} C{x1:.1f},{bottom:.1f} {x2:.1f},{bottom:.1f} "
                     f"{x2:.1f},{y2:.1f}",
                 }

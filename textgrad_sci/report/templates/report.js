@@ -32,6 +32,15 @@
     step.querySelectorAll(".graph .node").forEach(function (g) {
       g.classList.toggle("selected", g.dataset.id === String(id));
     });
+    var graph = step.querySelector(".graph");
+    if (graph) {
+      var key = String(id), fn = "fn-" + key;
+      graph.classList.toggle("focus", found);
+      graph.querySelectorAll(".edge").forEach(function (e) {
+        var a = e.dataset.from, b = e.dataset.to;
+        e.classList.toggle("lit", found && (a === key || b === key || b === fn));
+      });
+    }
     var hint = step.querySelector(".node-panel .hint");
     if (hint) hint.hidden = found;
   }
@@ -63,6 +72,10 @@
     var t = ev.target;
     if (t.classList && t.classList.contains("node")) { ev.preventDefault(); t.dispatchEvent(new MouseEvent("click", {bubbles: true})); }
     if (t.classList && t.classList.contains("step-row")) { ev.preventDefault(); selectStep(t.dataset.step); document.getElementById("step-view").scrollIntoView(); }
+  });
+  var showFeedback = document.getElementById("show-feedback");
+  if (showFeedback) showFeedback.addEventListener("change", function () {
+    document.body.classList.toggle("no-feedback-edges", !showFeedback.checked);
   });
   if (select) select.addEventListener("change", function () { selectStep(select.value); });
   function shift(d) {
