@@ -53,7 +53,8 @@ class Limits:
 
 
 def find_bwrap() -> str:
-    path = shutil.which("bwrap") or ("/usr/bin/bwrap" if os.path.exists("/usr/bin/bwrap") else None)
+    """The bubblewrap executable on ``$PATH``; a clear error saying how to install it if absent."""
+    path = shutil.which("bwrap")
     if path is None:
         raise SandboxUnavailable(
             "bubblewrap (bwrap) is not installed, and generated code is only run inside it: "
