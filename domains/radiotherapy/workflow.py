@@ -39,7 +39,7 @@ def _starting_plan(config: dict, case) -> str:
 
 
 def run_tuning(run_dir, config: dict, engine_spec=None, engine=None, progress: bool = True,
-               loss=None, out=sys.stdout) -> dict:
+               loss=None, out=None) -> dict:
     """Run (or resume) the tuning described by ``config`` in ``run_dir``; return the summary."""
     from tqdm import tqdm
 
@@ -58,6 +58,7 @@ def run_tuning(run_dir, config: dict, engine_spec=None, engine=None, progress: b
                          fmo_iterations=config.get("fmo_iterations", 200),
                          critic=bool(config.get("critic")), engine=engine)
     run = Run(run_dir, config, engine)
+    run.meta["config"] = config  # a resumed run may have been given more steps
     (run.path / "goals.json").write_text(
         json.dumps({"goals": [g.to_dict() for g in goals]}, indent=2), encoding="utf-8")
     steps = int(config["steps"])
@@ -87,7 +88,7 @@ def run_tuning(run_dir, config: dict, engine_spec=None, engine=None, progress: b
     finally:
         bar.close()
     table = goals_table(result.rows)
-    print(table, file=out)
+    print(table, file=out or sys.stdout)
     (run.path / "goals_table.txt").write_text(table + "\n", encoding="utf-8")
     (run.path / "final_plan.json").write_text(result.plans[-1] + "\n", encoding="utf-8")
     plots = write_plots(case, result, run.path / "plots")
