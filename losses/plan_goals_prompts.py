@@ -1,13 +1,18 @@
 """Text of the plan-goal loss: how goal results are rendered and how feedback is phrased (data)."""
 
-HEADER = "Treatment plan for case {case}: {met} of {total} clinical goals met (prescription {rx:g} Gy)."
-GOAL_MET = "met     {label}: {actual:.1f} {unit}, goal {op} {value:.1f} {unit} (margin {margin} {unit})"
+HEADER = (
+    "Treatment plan for case {case}: {met} of {total} clinical goals met "
+    "(prescription {rx:g} Gy)."
+)
+GOAL_MET = (
+    "met     {label}: {actual:.1f} {unit}, goal {op} {value:.1f} {unit} (margin {margin} {unit})"
+)
 GOAL_MISSED = (
     "MISSED  {label}: {actual:.1f} {unit}, goal {op} {value:.1f} {unit} "
     "(misses by {shortfall} {unit})"
 )
 FAILED = "Treatment plan for case {case} could not be evaluated: {error}"
-FMO_LINE = "Fluence optimization: objective {objective:.4g} after {iterations} iterations ({method})."
+FMO_LINE = "Fluence optimization: {iterations} iterations ({method})."
 
 FEEDBACK = (
     "Clinical goal evaluation of this plan (from the dose simulator):\n{report}\n\n"
