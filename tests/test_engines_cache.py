@@ -2,56 +2,69 @@
 
 from __future__ import annotations
 
-import json
+import multiprocessing
+import os
 import sqlite3
-import subprocess
-import sys
 import threading
 from dataclasses import replace
 
 import pytest
 
-from textgrad_sci.engines import EngineError, OutputSpec, ScriptedEngine, build_request, get_engine
+from textgrad_sci.engines import (
+    ChatResponse,
+    EngineError,
+    OutputSpec,
+    ScriptedEngine,
+    build_request,
+    get_engine,
+)
 from textgrad_sci.engines.cache import DiskCache, default_cache_dir, resolve_cache
 
-CHILD = """
-import json, sys
-from textgrad_sci.engines import ScriptedEngine
-from textgrad_sci.engines.cache import DiskCache
-engine = ScriptedEngine(sys.argv[2])
-engine.cache = DiskCache(sys.argv[1])
-response = engine.complete(engine.request("What is 2+2?", max_tokens=8, seed=1))
-print(json.dumps({"text": response.text, "cached": response.cached,
-                  "key": engine.request("What is 2+2?", max_tokens=8, seed=1).key()}))
-"""
+GOLDEN_KEY = "dd6a23181ae457d75325bfbc1040afe0710cc6d00126776330f45bc89ddfaa64"
 
-WRITER = """
-import sys
-from textgrad_sci.engines import ChatResponse, build_request
-from textgrad_sci.engines.cache import DiskCache
-cache, worker = DiskCache(sys.argv[1]), int(sys.argv[2])
-for i in range(60):
-    request = build_request("m", f"prompt {i % 40}")
-    cache.put(request.key(), request, ChatResponse(text=f"answer {i % 40}", prompt_tokens=i))
-    cache.get(build_request("m", f"prompt {(i * 7) % 40}").key())
-"""
+# Fork, not spawn: a fresh interpreter would re-import the package (and, in an editable install,
+# re-check the native build), which is slow on a busy machine. Each child opens its own
+# connection; the golden key below covers stability across interpreters.
+FORK = multiprocessing.get_context("fork")
 
 
-def _child(code: str, *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60
+def _ask(directory: str, answer: str, results) -> None:
+    engine = ScriptedEngine(answer)
+    engine.cache = DiskCache(directory)
+    response = engine.complete(engine.request("What is 2+2?", max_tokens=8, seed=1))
+    results.put((os.getpid(), response.text, response.cached))
+
+
+def _write(directory: str, worker: int) -> None:
+    cache = DiskCache(directory)
+    for i in range(60):
+        request = build_request("m", f"prompt {i % 40}")
+        cache.put(request.key(), request, ChatResponse(text=f"answer {i % 40}", prompt_tokens=i))
+        cache.get(build_request("m", f"prompt {(i * 7) % 40}").key())
+
+
+def _in_child(target, *args) -> None:
+    child = FORK.Process(target=target, args=args)
+    child.start()
+    child.join(timeout=60)
+    assert child.exitcode == 0
+
+
+def test_key_is_a_stable_content_hash():
+    request = build_request(
+        "m", "hello", system_prompt="sys", max_tokens=8, seed=1, output=OutputSpec(tag="A")
     )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+    assert request.key() == GOLDEN_KEY  # the same in every process and Python version
 
 
 def test_cache_hits_across_processes(tmp_path):
-    first = json.loads(_child(CHILD, str(tmp_path), "four"))
-    second = json.loads(_child(CHILD, str(tmp_path), "something else"))
-    assert (first["text"], first["cached"]) == ("four", False)
-    assert (second["text"], second["cached"]) == ("four", True)
-    engine = ScriptedEngine("here")
-    assert engine.request("What is 2+2?", max_tokens=8, seed=1).key() == first["key"]
+    results = FORK.Queue()
+    _in_child(_ask, str(tmp_path), "four", results)
+    _in_child(_ask, str(tmp_path), "something else", results)
+    (pid1, text1, cached1), (pid2, text2, cached2) = results.get(timeout=5), results.get(timeout=5)
+    assert pid1 != pid2 and os.getpid() not in (pid1, pid2)
+    assert (text1, cached1) == ("four", False)
+    assert (text2, cached2) == ("four", True)
 
 
 def test_key_changes_with_every_sampling_parameter():
@@ -90,12 +103,9 @@ def test_engine_uses_cache_and_counts_hits(tmp_path):
 
 
 def test_concurrent_writers_do_not_corrupt_the_cache(tmp_path):
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", WRITER, str(tmp_path), str(w)], stderr=subprocess.PIPE, text=True
-        )  # fmt: skip
-        for w in range(3)
-    ]
+    procs = [FORK.Process(target=_write, args=(str(tmp_path), w)) for w in range(3)]
+    for p in procs:
+        p.start()
     cache = DiskCache(tmp_path)
     errors: list[BaseException] = []
 
@@ -103,7 +113,7 @@ def test_concurrent_writers_do_not_corrupt_the_cache(tmp_path):
         try:
             for i in range(40):
                 request = build_request("m", f"prompt {(i + offset) % 40}")
-                cache.put(request.key(), request, cache_response(i + offset))
+                cache.put(request.key(), request, ChatResponse(text=f"answer {(i + offset) % 40}"))
         except BaseException as err:  # noqa: BLE001
             errors.append(err)
 
@@ -113,7 +123,8 @@ def test_concurrent_writers_do_not_corrupt_the_cache(tmp_path):
     for t in threads:
         t.join()
     for p in procs:
-        assert p.wait(timeout=60) == 0, p.stderr.read()
+        p.join(timeout=60)
+        assert p.exitcode == 0
     assert not errors
     assert len(cache) == 40
     for i in range(40):
@@ -121,12 +132,6 @@ def test_concurrent_writers_do_not_corrupt_the_cache(tmp_path):
         assert hit is not None and hit.text == f"answer {i}" and hit.cached
     check = sqlite3.connect(cache.path).execute("PRAGMA integrity_check").fetchone()
     assert check == ("ok",)
-
-
-def cache_response(i: int):
-    from textgrad_sci.engines import ChatResponse
-
-    return ChatResponse(text=f"answer {i % 40}")
 
 
 def test_cache_location_and_off_switch(tmp_path, monkeypatch):
