@@ -123,3 +123,13 @@ def test_local_model_run_replays_without_loading_a_model(tmp_path):
     replay = get_engine(f"replay:{cassette}")
     assert replay.chat("Name a fruit.") == answer
     assert local._models == {}
+
+
+def test_record_from_environment_for_real_engine_specs(tmp_path, monkeypatch):
+    cassette = tmp_path / "env.cassette.jsonl"
+    monkeypatch.setenv("TEXTGRAD_SCI_RECORD", str(cassette))
+    engine = get_engine("local")
+    assert isinstance(engine.recorder, CassetteRecorder) and engine.recorder.path == cassette
+    assert get_engine("scripted:x").recorder is None
+    assert get_engine(engine) is engine and engine.recorder.path == cassette
+    assert [json.loads(line)["kind"] for line in cassette.read_text().splitlines()] == ["engine"]

@@ -10,6 +10,7 @@ Only reproducible requests are cached (temperature 0, or a fixed seed); see
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 import threading
@@ -21,6 +22,7 @@ from .base import ChatRequest, ChatResponse, EngineError, is_cacheable
 
 __all__ = ["DiskCache", "default_cache_dir", "is_cacheable", "resolve_cache"]
 
+log = logging.getLogger("textgrad_sci.engines")
 CACHE_ENV_VAR = "TEXTGRAD_SCI_CACHE"
 OFF_VALUES = {"off", "0", "false", "no", "none", "disabled"}
 FILE_NAME = "engine-cache.sqlite3"
@@ -153,5 +155,11 @@ def resolve_cache(value: object = "auto") -> DiskCache | None:
     directory = directory.expanduser().resolve()
     with _shared_lock:
         if directory not in _shared:
-            _shared[directory] = DiskCache(directory)
+            try:
+                _shared[directory] = DiskCache(directory)
+            except OSError as err:
+                if value != "auto":
+                    raise
+                log.warning("engine cache disabled: cannot use %s (%s)", directory, err)
+                return None
         return _shared[directory]

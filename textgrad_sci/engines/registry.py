@@ -21,6 +21,7 @@ _factories: dict[str, str | Factory] = {
 }
 
 CACHED_BY_DEFAULT = {"local", "openai"}
+RECORD_ENV_VAR = "TEXTGRAD_SCI_RECORD"
 
 
 def register_engine(scheme: str, factory: str | Factory) -> None:
@@ -44,7 +45,8 @@ def get_engine(
     ``cache``: ``"auto"`` gives ``local`` and ``openai`` engines the default disk cache
     (``$TEXTGRAD_SCI_CACHE``: a directory, or ``off``); ``None``/``False``/``"off"``: no cache;
     a directory or a cache object: that one. ``record``: append every call to this cassette
-    (replay it later with ``replay:<path>``). Other keyword arguments go to the engine.
+    (for ``local``/``openai`` specs, ``$TEXTGRAD_SCI_RECORD`` by default); replay it later with
+    ``replay:<path>``. Other keyword arguments go to the engine.
     """
     if isinstance(spec, Engine):
         engine, scheme = spec, None
@@ -67,6 +69,8 @@ def get_engine(
         from .cache import resolve_cache
 
         engine.cache = resolve_cache(cache)
+    if record is None and scheme in CACHED_BY_DEFAULT:  # real models built from a spec
+        record = os.environ.get(RECORD_ENV_VAR) or None
     if record is not None:
         from .replay import CassetteRecorder
 
