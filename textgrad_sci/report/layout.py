@@ -13,6 +13,8 @@ VAR_W, VAR_H = 176, 46
 FN_W, FN_H = 128, 28
 GAP_X, GAP_Y, MARGIN = 64, 26, 20
 LABEL_CHARS = 24
+FEEDBACK_DROP = 17
+"""Feedback edges run this far below the centre line of the nodes they join."""
 
 
 def _short(text: str, n: int = LABEL_CHARS) -> str:
@@ -170,18 +172,29 @@ def layout_graph(graph: dict | None, params: set[str] | None = None) -> dict:
             a, b = by_name.get(source), nodes[key]
             if a is None or a is b:
                 continue
-            x1, y1 = a["cx"] - 14, a["y"] + a["h"]
-            x2, y2 = b["cx"] + 14, b["y"] + b["h"]
-            dip = 22 + 0.12 * abs(x1 - x2)
-            bottom = max(y1, y2) + dip
-            height = max(height, bottom + MARGIN)
+            if a["x"] > b["x"] + b["w"]:
+                # feedback flows back along the forward edges, just below them
+                x1, y1 = a["x"], a["cy"] + FEEDBACK_DROP
+                x2, y2 = b["x"] + b["w"], b["cy"] + FEEDBACK_DROP
+                mid = (x1 + x2) / 2
+                path = (
+                    f"M{x1:.1f},{y1:.1f} C{mid:.1f},{y1:.1f} {mid:.1f},{y2:.1f} {x2:.1f},{y2:.1f}"
+                )
+            else:
+                x1, y1 = a["cx"] - 14, a["y"] + a["h"]
+                x2, y2 = b["cx"] + 14, b["y"] + b["h"]
+                bottom = max(y1, y2) + 22 + 0.12 * abs(x1 - x2)
+                height = max(height, bottom + MARGIN)
+                path = (
+                    f"M{x1:.1f},{y1:.1f} C{x1:.1f},{bottom:.1f} {x2:.1f},{bottom:.1f} "
+                    f"{x2:.1f},{y2:.1f}"
+                )
             edges.append(
                 {
                     "kind": "feedback",
                     "from": a["key"],
                     "to": key,
-                    "path": f"M{x1:.1f},{y1:.1f} C{x1:.1f},{bottom:.1f} {x2:.1f},{bottom:.1f} "
-                    f"{x2:.1f},{y2:.1f}",
+                    "path": path,
                 }
             )
             feedback_edges += 1
