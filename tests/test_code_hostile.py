@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 from code_support import wait_no_sandbox_processes
-
 from textgrad_sci.losses.sandbox import Limits, Sandbox, TestCase
 
 FAKE_KEY = "sk-test-FAKE-0123456789abcdef"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from textgrad_sci.losses.sandbox import (
     Limits,
     Sandbox,
@@ -61,7 +60,9 @@ def test_missing_entry_point_is_a_runtime_error(sandbox):
 
 def test_per_test_time_limit_then_next_test_runs(sandbox):
     code = "def f(x):\n    while x:\n        pass\n    return x\n"
-    result = sandbox.run(code, [TestCase(args=[1], expected=1), TestCase(args=[0], expected=0)], "f")
+    result = sandbox.run(
+        code, [TestCase(args=[1], expected=1), TestCase(args=[0], expected=0)], "f"
+    )
     assert [t.status for t in result.tests] == ["time_limit", "passed"]
 
 
@@ -75,7 +76,9 @@ def test_loop_that_swallows_the_timeout_is_killed_by_the_wall_clock(sandbox):
         "        except BaseException:\n"
         "            pass\n"
     )
-    result = sandbox.run(code, [TestCase(args=[1], expected=1), TestCase(args=[2], expected=2)], "f")
+    result = sandbox.run(
+        code, [TestCase(args=[1], expected=1), TestCase(args=[2], expected=2)], "f"
+    )
     assert result.killed == "wall_clock"
     assert [t.status for t in result.tests] == ["time_limit", "not_run"]
     assert "wall-clock" in result.tests[0].error

@@ -149,6 +149,7 @@ def refine(
     max_tokens: int | None = 512,
     code: str | None = None,
     progress: Any = None,
+    max_retries: int = 2,
 ) -> RefineResult:
     """Refine a solution for up to ``steps`` steps or until its visible tests pass."""
     visible = CodeTestLoss(sandbox, problem.visible_tests, problem.entry_point, "visible tests")
@@ -171,7 +172,7 @@ def refine(
         engine,
         constraints=[c.format(entry_point=problem.entry_point) for c in prompts.CONSTRAINTS],
         gradient_memory=1,
-        max_retries=2,
+        max_retries=max_retries,
         score_fn=visible.score,
         sampling={"max_tokens": max_tokens} if max_tokens else None,
     )
@@ -192,12 +193,14 @@ def refine(
             solved = bool(results.data.get("all_passed"))
             reports = []
             loss = results
+            graph = None
             if not solved:
                 if critique:
                     with step.time("critique"):
                         loss = CodeCritique(engine, max_tokens)(problem_var, variable, results)
                 with step.time("backward"):
                     loss.backward(engine)
+                graph = graph_snapshot(loss)  # with the feedback, before the update clears it
                 with step.time("update"):
                     reports = optimizer.step()
                 optimizer.zero_grad()
@@ -214,7 +217,7 @@ def refine(
                     "visible_total": results.data["total"],
                     "visible_pass_rate": results.data["pass_rate"],
                 },
-                graph=graph_snapshot(loss),
+                graph=graph or graph_snapshot(loss),
                 updates=reports,
                 optimizer=optimizer,
                 initial_code=start,

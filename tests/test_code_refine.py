@@ -1,0 +1,185 @@
+"""Test-time refinement: scripted end to end, best-version keeping, resume, bench, CLI, and one
+run on the real local model."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from code_support import coder_engine
+from textgrad_sci.domains.code import code_validator, load_problems, refine
+from textgrad_sci.domains.code.bench import bench, summarize
+from textgrad_sci.domains.code.refine import CodeFormat
+from textgrad_sci.losses.sandbox import Limits, Sandbox
+
+from textgrad_sci import Run
+from textgrad_sci.cli import main
+from textgrad_sci.engines import ScriptedEngine
+
+BROKEN = "def two_sum(nums, target):\n    return [0, 1\n"
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    with Sandbox(Limits(test_timeout_s=2.0), warm=1) as sb:
+        yield sb
+
+
+@pytest.fixture
+def two_sum():
+    return load_problems("own.jsonl")[0]
+
+
+def test_validator_and_format_reject_bad_code():
+    validate = code_validator("two_sum")
+    assert validate("def two_sum(a, b):\n    return []\n") is None
+    assert "does not compile" in validate(BROKEN)
+    assert "must define `two_sum`" in validate("def other():\n    pass\n")
+    assert code_validator("Solution.f")("class Solution:\n    def f(self): pass\n") is None
+    fenced = "<CODE>\n```python\ndef f():\n    return 1\n```\n</CODE>"
+    assert CodeFormat().parse(fenced) == "def f():\n    return 1\n"
+
+
+def test_scripted_refinement_fixes_the_code_and_reports_hidden_tests(tmp_path, two_sum, sandbox):
+    engine = coder_engine(two_sum.canonical_solution)
+    run = Run(tmp_path / "run")
+    result = refine(two_sum, engine, sandbox, run, steps=4)
+    assert result.solved_visible and result.steps_run == 2
+    assert result.visible_before == {
+        "passed": 1,
+        "total": 3,
+        "statuses": {"passed": 1, "wrong_answer": 2},
+    }
+    assert (result.hidden_before["passed"], result.hidden_after["passed"]) == (2, 3)
+    assert result.best_code == two_sum.canonical_solution
+    steps = run.steps()
+    assert [s["losses"]["visible_passed"] for s in steps] == [1, 3]
+    assert steps[-1]["solved"] and steps[0]["updates"][0]["accepted"]
+    feedback = [
+        f["text"] for n in steps[0]["graph"]["nodes"] if n["name"] == "code" for f in n["feedback"]
+    ]
+    assert any("Reviewer's critique" in f for f in feedback)
+    assert any("actual: [0, 0]" in f for f in feedback)
+    # the optimizer saw the failing test in its prompt
+    update_prompt = [r for r in engine.requests if "optimizer" in r.messages[0][1]][0]
+    assert "input: [3, 3], 6" in update_prompt.messages[1][1]
+
+
+def test_syntax_errors_are_retried_and_the_best_version_is_kept(tmp_path, two_sum, sandbox):
+    worse = "def two_sum(nums, target):\n    return None\n"
+    answers = iter([BROKEN, worse, worse, worse, worse, worse, worse])
+    engine = coder_engine(lambda _n: next(answers))
+    result = refine(two_sum, engine, sandbox, Run(tmp_path / "r"), steps=2, critique=False)
+    steps = Run(tmp_path / "r").steps()
+    first = steps[0]["updates"][0]
+    assert first["attempts"] == 2 and "does not compile" in first["errors"][0]
+    assert not first["accepted"] and "worse" in first["reason"]  # gated: 0 < 1 passed
+    assert result.best_code == two_sum.initial_solution
+    assert not result.solved_visible and result.visible_after["passed"] == 1
+
+
+def test_killed_run_resumes_from_its_directory(tmp_path, two_sum, sandbox):
+    calls = []
+
+    def crash_on_second(n):
+        calls.append(n)
+        if n == 2:
+            raise KeyboardInterrupt("killed")
+        return two_sum.initial_solution.replace("range(i,", "range(i ,")
+
+    with pytest.raises(KeyboardInterrupt):
+        refine(two_sum, coder_engine(crash_on_second), sandbox, Run(tmp_path / "k"), steps=3)
+    assert len(Run(tmp_path / "k").steps()) == 1
+    fixer = coder_engine(two_sum.canonical_solution)
+    result = refine(two_sum, fixer, sandbox, Run(tmp_path / "k"), steps=3)
+    steps = Run(tmp_path / "k").steps()
+    assert [s["step"] for s in steps] == [0, 1, 2]
+    assert result.solved_visible and result.initial_code == two_sum.initial_solution
+    assert result.hidden_before["passed"] == 2 and result.hidden_after["passed"] == 3
+
+
+def test_bench_reports_pass_rates_and_resumes(tmp_path, sandbox):
+    problems = load_problems("own.jsonl")[:2]
+    fixes = {p.entry_point: p.canonical_solution for p in problems}
+
+    def respond(request):
+        text = request.messages[-1][1]
+        name = "two_sum" if "two_sum" in text else "mean_std"
+        if "optimizer" in request.messages[0][1] or "Solve this" in text:
+            return f"<CODE>\n{fixes[name]}</CODE>"
+        return "Fix the off-by-one error."
+
+    run = Run(tmp_path / "b")
+    rows = bench(problems, ScriptedEngine(respond), sandbox, run, steps=2, generate=False)
+    s = summarize(rows)
+    assert (s.problems, s.hidden_before, s.hidden_after) == (2, 0.0, 1.0)
+    assert (tmp_path / "b" / "problems" / "two-sum" / "steps.jsonl").exists()
+    again = bench(problems, ScriptedEngine("unused"), sandbox, Run(tmp_path / "b"), steps=2)
+    assert again == rows
+
+
+def test_cli_refine_writes_run_directory(tmp_path, capsys):
+    fixed = load_problems("running_sum.json")[0].canonical_solution
+    run_dir = tmp_path / "cli"
+    code = main(
+        [
+            "code",
+            "refine",
+            "--problem",
+            "running_sum.json",
+            "--steps",
+            "2",
+            "--engine",
+            f"scripted:<CODE>\n{fixed}</CODE>",
+            "--run-dir",
+            str(run_dir),
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "before  0/2      1/2" in out and "after   2/2      2/2" in out
+    assert (run_dir / "plots" / "visible_tests.png").stat().st_size > 0
+    assert (run_dir / "best_solution.py").read_text() == fixed
+    meta = json.loads((run_dir / "run.json").read_text())
+    assert meta["status"] == "completed" and meta["summary"]["solved_visible"]
+
+
+def test_cli_bench_and_bad_problem_file(tmp_path, capsys):
+    code = main(
+        [
+            "code",
+            "bench",
+            "--dataset",
+            "humaneval",
+            "--limit",
+            "2",
+            "--steps",
+            "1",
+            "--engine",
+            "scripted:no code here",
+            "--run-dir",
+            str(tmp_path / "b"),
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0 and "HumanEval/0" in out and "pass rate" in out
+    assert (tmp_path / "b" / "plots" / "pass_rates.png").exists()
+    assert main(["code", "refine", "--problem", str(tmp_path / "missing.json")]) == 2
+    assert "problem file not found" in capsys.readouterr().err
+
+
+@pytest.mark.local_model
+def test_local_model_refinement_runs_end_to_end(tmp_path, sandbox):
+    from textgrad_sci.engines import get_engine
+
+    problem = load_problems("running_sum.json")[0]
+    engine = get_engine("local")
+    run = Run(tmp_path / "local")
+    result = refine(
+        problem, engine, sandbox, run, steps=1, critique=False, max_tokens=64, max_retries=0
+    )
+    steps = run.steps()
+    assert len(steps) == 1 and steps[0]["losses"]["visible_total"] == 2
+    assert steps[0]["updates"][0]["attempts"] == 1
+    assert code_validator(problem.entry_point)(result.best_code) is None
+    assert result.hidden_after["total"] == 2
