@@ -127,7 +127,10 @@ def test_assert_source_tests_report_actual_and_expected(sandbox):
 def test_output_and_values_are_truncated():
     limits = Limits(test_timeout_s=1.0, output_chars=100, value_chars=50, output_bytes=1000)
     with Sandbox(limits) as sb:
-        code = "import os\ndef f(x):\n    print('y' * 10000)\n    os.write(1, b'z' * 50000)\n    return 'x' * 1000\n"
+        code = (
+            "import os\ndef f(x):\n    print('y' * 10000)\n"
+            "    os.write(1, b'z' * 50000)\n    return 'x' * 1000\n"
+        )
         result = sb.run(code, [TestCase(args=[1], expected="")], "f")
     t = result.tests[0]
     assert len(t.actual) < 120 and "more characters" in t.actual
