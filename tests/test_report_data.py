@@ -112,6 +112,7 @@ def test_running_or_killed_run_shows_what_is_there(tmp_path):
     assert ("notes", "first") in [(k, v["text"]) for k, v in data["steps"][0]["extras"]]
     page = write_report(tmp_path).read_text(encoding="utf-8")
     assert "No computation graph was recorded" in page
+    assert "Click a variable in the graph" not in page
 
 
 def test_empty_and_missing_directories(tmp_path, capsys):
@@ -201,6 +202,8 @@ def test_text_diff():
     assert text_diff("CCO", "CCN") == [
         {"op": "~", "segments": [("eq", "CC"), ("del", "O"), ("ins", "N")]}
     ]
+    changed = [k + t for r in text_diff('{"w": 10.92}', '{"w": 11.74}') for k, t in r["segments"]]
+    assert changed == ['eq{"w": ', "del10.92", "ins11.74", "eq}"]  # numbers change as a whole
     old = "\n".join(f"line {i}" for i in range(30))
     rows = text_diff(old, old.replace("line 15", "line fifteen"))
     assert [r["op"] for r in rows] == ["…", "=", "=", "~", "=", "=", "…"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 
-_TOKEN = re.compile(r"\s+|\w+|[^\w\s]")
+_TOKEN = re.compile(r"\s+|[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?(?![\w.])|\w+|[^\w\s]")
 CONTEXT = 2
 """Unchanged lines kept around each change; longer unchanged runs are folded."""
 
