@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from .cache import DiskCache, default_cache_dir
+from .smiles import SmilesError, canonical_smiles
 from .targets import load_target
 
 DEFAULT_SEED = 974528263  # DOCKSTRING's seed; Vina's seed 0 means "random", so never 0
@@ -119,13 +120,25 @@ def _tail(path: str, n: int = 400) -> str:
     return text if len(text) <= n else "..." + text[-n:]
 
 
+# The worker loads this folder as a stand-alone package: it needs none of textgrad_sci, and
+# importing textgrad_sci from an editable install may first rebuild the native extension.
+_WORKER_BOOT = (
+    "import importlib.util as u, sys; d = sys.argv[1]; "
+    "s = u.spec_from_file_location('_tgsci_chem', d + '/__init__.py', "
+    "submodule_search_locations=[d]); m = u.module_from_spec(s); "
+    "sys.modules['_tgsci_chem'] = m; s.loader.exec_module(m); "
+    "from _tgsci_chem.worker import main; sys.exit(main())"
+)
+
+
 class _Child:
     """One persistent docking worker process (see ``worker.py``)."""
 
     def __init__(self) -> None:
         self.stderr = tempfile.NamedTemporaryFile(prefix="tgsci-dock-", suffix=".log", delete=False)
+        folder = os.path.dirname(os.path.abspath(__file__))
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "textgrad_sci.losses.chem.worker"],
+            [sys.executable, "-c", _WORKER_BOOT, folder],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
             text=True, bufsize=1,
         )
@@ -239,6 +252,10 @@ class DockingService:
         """Start one dock (or answer from the cache); the future's result is a DockResult."""
         settings = replace(self.settings, **overrides) if overrides else self.settings
         target = load_target(target).name
+        try:
+            smiles = canonical_smiles(smiles)  # the cache's identity of a molecule
+        except SmilesError:
+            pass  # docking reports what is wrong with it
         key = self._key(smiles, target, settings)
         if self.cache is not None:
             hit = self.cache.get(key)
