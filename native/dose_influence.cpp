@@ -1,6 +1,7 @@
 // Pencil-beam dose-influence matrix: ray-traced radiological depth, matRad depth-dose terms,
 // Gaussian penumbra growing with depth, inverse square and a low scatter tail.
 #include <cmath>
+#include <vector>
 
 #include "dose.hpp"
 #include "parallel.hpp"
@@ -18,28 +19,40 @@ Params unpack(const double* p) {
                 p[12], p[13]};
 }
 
-double depth_term(double z, double mu, double beta) {
-  return beta / (beta - mu) * (std::exp(-mu * z) - std::exp(-beta * z));
+// One term of matRad's depth-dose fit; att = exp(-mu z).
+double depth_term(double att, double z, double mu, double beta) {
+  return beta / (beta - mu) * (att - std::exp(-beta * z));
 }
 
-// Water-equivalent path length from point p back to the source along -r/|r|.
+// Water-equivalent path length from point p back to the source along -r/|r|, marched in
+// voxel-index units (the NumPy reference does the same arithmetic).
 double radiological_depth(const Grid& g, const double p[3], const double r[3], double step) {
   const double norm = std::sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2]);
-  const double ez = -r[0] / norm, ey = -r[1] / norm, ex = -r[2] / norm;
+  const double ez = -r[0] / norm / g.dz, ey = -r[1] / norm / g.dy, ex = -r[2] / norm / g.dx;
+  const double pz = p[0] / g.dz, py = p[1] / g.dy, px = p[2] / g.dx;
   double acc = 0.0;
   for (int64_t k = 0;; ++k) {
     const double c = (k + 0.5) * step;
-    const int64_t iz = static_cast<int64_t>(std::floor((p[0] + c * ez) / g.dz + 0.5));
-    const int64_t iy = static_cast<int64_t>(std::floor((p[1] + c * ey) / g.dy + 0.5));
-    const int64_t ix = static_cast<int64_t>(std::floor((p[2] + c * ex) / g.dx + 0.5));
-    if (iz < 0 || iz >= g.nz || iy < 0 || iy >= g.ny || ix < 0 || ix >= g.nx) break;
+    const double uz = pz + c * ez + 0.5, uy = py + c * ey + 0.5, ux = px + c * ex + 0.5;
+    if (uz < 0.0 || uy < 0.0 || ux < 0.0) break;
+    const int64_t iz = static_cast<int64_t>(uz), iy = static_cast<int64_t>(uy);
+    const int64_t ix = static_cast<int64_t>(ux);
+    if (iz >= g.nz || iy >= g.ny || ix >= g.nx) break;
     acc += g.dens[(iz * g.ny + iy) * g.nx + ix];
   }
   return acc * step;
 }
 
-inline double profile(double o, double half, double s) {
-  return 0.5 * (std::erf((o + half) / s) - std::erf((o - half) / s));
+// Square beamlets of half-width `half` blurred by a Gaussian (s = sqrt(2) sigma), for the
+// n beamlets lo..lo+n-1 along one axis: neighbours share their edges, so n+1 erf calls.
+void profiles(double coord, int64_t lo, int n, double width, double scale, double half,
+              double s, double* out) {
+  double prev = std::erf(((coord - lo * width) * scale + half) / s);
+  for (int k = 0; k < n; ++k) {
+    const double next = std::erf(((coord - (lo + k) * width) * scale - half) / s);
+    out[k] = 0.5 * (prev - next);
+    prev = next;
+  }
 }
 
 struct Block {
@@ -52,8 +65,8 @@ void voxel_row(const Grid& g, const BeamSet& B, const Params& P, int64_t v, Bloc
   const int64_t ix = v % g.nx, iy = (v / g.nx) % g.ny, iz = v / (g.nx * g.ny);
   const double p[3] = {iz * g.dz, iy * g.dy, ix * g.dx};
   const double sq2 = std::sqrt(2.0);
-  double fpa[64], fsa[64], fpb[64], fsb[64];
-  bool ok_a[64], ok_b[64];
+  thread_local std::vector<double> buf;
+  thread_local std::vector<char> ok;
   int32_t count = 0;
   for (int b = 0; b < B.n_beams; ++b) {
     const double* s = B.sources + 3 * b;
@@ -74,29 +87,25 @@ void voxel_row(const Grid& g, const BeamSet& B, const Params& P, int64_t v, Bloc
     int64_t b_hi = std::min<int64_t>(o1 + n1 - 1,
                                      static_cast<int64_t>(std::floor((bb + reach) / P.width)));
     if (a_lo > a_hi || b_lo > b_hi) continue;
-    a_hi = std::min(a_hi, a_lo + 63);
-    b_hi = std::min(b_hi, b_lo + 63);
     const double z = radiological_depth(g, p, r, P.step);
-    const double ddp = (1.0 - P.scatter) * depth_term(z, P.mu, P.beta_p) / P.peak_p;
-    const double dds = P.scatter * depth_term(z, P.mu, P.beta_s) / P.peak_s;
+    const double att = std::exp(-P.mu * z);
+    const double ddp = (1.0 - P.scatter) * depth_term(att, z, P.mu, P.beta_p) / P.peak_p;
+    const double dds = P.scatter * depth_term(att, z, P.mu, P.beta_s) / P.peak_s;
     const double sp = sq2 * std::sqrt(P.sigma0 * P.sigma0 + (P.sigma_k * z) * (P.sigma_k * z));
     const double ss =
         sq2 * std::sqrt(P.ssigma0 * P.ssigma0 + (P.ssigma_k * z) * (P.ssigma_k * z));
     const double inv_sq = (P.sad / t) * (P.sad / t);
-    for (int64_t ia = a_lo; ia <= a_hi; ++ia) {
-      const double oa = (a - ia * P.width) * scale;
-      const int k = static_cast<int>(ia - a_lo);
-      ok_a[k] = std::fabs(oa) <= lim;
-      fpa[k] = profile(oa, half, sp);
-      fsa[k] = profile(oa, half, ss);
-    }
-    for (int64_t ib = b_lo; ib <= b_hi; ++ib) {
-      const double ob = (bb - ib * P.width) * scale;
-      const int k = static_cast<int>(ib - b_lo);
-      ok_b[k] = std::fabs(ob) <= lim;
-      fpb[k] = profile(ob, half, sp);
-      fsb[k] = profile(ob, half, ss);
-    }
+    const int na = static_cast<int>(a_hi - a_lo + 1), nbl = static_cast<int>(b_hi - b_lo + 1);
+    buf.resize(2 * (na + nbl));
+    ok.resize(na + nbl);
+    double *fpa = buf.data(), *fsa = fpa + na, *fpb = fsa + na, *fsb = fpb + nbl;
+    char *ok_a = ok.data(), *ok_b = ok_a + na;
+    profiles(a, a_lo, na, P.width, scale, half, sp, fpa);
+    profiles(a, a_lo, na, P.width, scale, half, ss, fsa);
+    profiles(bb, b_lo, nbl, P.width, scale, half, sp, fpb);
+    profiles(bb, b_lo, nbl, P.width, scale, half, ss, fsb);
+    for (int k = 0; k < na; ++k) ok_a[k] = std::fabs((a - (a_lo + k) * P.width) * scale) <= lim;
+    for (int k = 0; k < nbl; ++k) ok_b[k] = std::fabs((bb - (b_lo + k) * P.width) * scale) <= lim;
     for (int64_t ia = a_lo; ia <= a_hi; ++ia) {
       const int ka = static_cast<int>(ia - a_lo);
       if (!ok_a[ka]) continue;

@@ -29,13 +29,13 @@ def radiological_depth(case: Case, points: np.ndarray, source: np.ndarray, step:
     shape = np.asarray(case.shape)
     r = points - source
     norm = np.sqrt(r[:, 0] * r[:, 0] + r[:, 1] * r[:, 1] + r[:, 2] * r[:, 2])
-    e = -r / norm[:, None]
+    e = -r / norm[:, None] / spacing  # marched in voxel-index units
+    pi = points / spacing
     depth = np.zeros(len(points))
     active = np.arange(len(points))
     k = 0
     while active.size:
-        q = points[active] + ((k + 0.5) * step) * e[active]
-        idx = np.floor(q / spacing + 0.5).astype(np.int64)
+        idx = np.floor(pi[active] + ((k + 0.5) * step) * e[active] + 0.5).astype(np.int64)
         inside = np.all((idx >= 0) & (idx < shape), axis=1)
         active, idx = active[inside], idx[inside]
         depth[active] += case.densities[idx[:, 0], idx[:, 1], idx[:, 2]]
