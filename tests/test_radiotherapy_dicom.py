@@ -12,7 +12,6 @@ from radiotherapy_support import (
     expected_target_mask,
     write_dicom_case,
 )
-
 from textgrad_sci.domains.radiotherapy import (
     case_from_arrays,
     case_from_npz,
@@ -82,3 +81,23 @@ def test_case_from_arrays_and_npz_round_trip(tmp_path):
         case_from_npz(tmp_path / "bad.npz")
     with pytest.raises(ValueError, match="unknown case"):
         load_case("liver")
+
+
+def test_cli_tunes_a_dicom_case_with_user_goals(tmp_path, capsys):
+    from textgrad_sci.cli import main
+
+    write_dicom_case(tmp_path / "patient")
+    goals = tmp_path / "goals.json"
+    goals.write_text('[{"structure": "PTV", "metric": "D95", "op": ">=", "value": "100%"},'
+                     ' {"structure": "PTV", "metric": "max", "op": "<=", "value": "110%"}]')
+    args = ["radiotherapy", "tune", "--case", str(tmp_path / "patient"), "--target", "PTV",
+            "--prescription", "60", "--goals", str(goals), "--tuner", "random", "--steps", "2",
+            "--fmo-iterations", "40", "--run-dir", str(tmp_path / "run"), "--no-progress"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "PTV D95" in out and "of 2; run directory" in out
+    assert (tmp_path / "run" / "plots" / "dose_slice.png").exists()
+    args[args.index(str(goals))] = str(tmp_path / "missing.json")
+    args[-2] = str(tmp_path / "run2")
+    assert main(args) == 2
+    assert "neither a built-in set" in capsys.readouterr().err

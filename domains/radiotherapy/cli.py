@@ -10,7 +10,7 @@ from pathlib import Path
 
 SETTINGS = ("case", "resolution", "goals", "plan", "tuner", "steps", "gating", "critic",
             "fmo_method", "fmo_iterations", "max_tokens", "temperature", "seed", "target",
-            "prescription", "sigma", "examples")
+            "prescription", "sigma", "examples", "memory")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -32,6 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                       help="accept every proposed plan, even one scoring worse")
     tune.add_argument("--no-examples", dest="examples", action="store_false",
                       help="do not show the optimizer the in-context example plan")
+    tune.add_argument("--memory", type=int, default=1,
+                      help="past plans and their feedback shown to the optimizer (0 = none)")
     tune.add_argument("--critic", action="store_true",
                       help="the engine also writes planner's advice in the backward pass")
     tune.add_argument("--fmo-method", default="native", help="native or lbfgsb")

@@ -79,6 +79,9 @@ def plot_margins(rows: Sequence[dict], path: Path) -> Path:
         values = [r["margins"].get(label, np.nan) for r in rows]
         ax.plot(its, values, marker="o", label=label)
     ax.axhline(0, color="black", lw=0.8)
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("iteration")
     ax.set_ylabel("goal margin (Gy or %; > 0 met)")
     ax.set_title("clinical goal margins per iteration")

@@ -68,7 +68,7 @@ def tune_textgrad(
     plan: str | None = None,
     examples: Sequence[str] | None = None,
     gating: bool = True,
-    memory: int = 2,
+    memory: int = 1,
     max_retries: int = 2,
     sampling: dict | None = None,
     on_step: Callable[[int, PlanEvaluation], None] | None = None,

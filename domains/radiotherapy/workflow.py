@@ -77,7 +77,7 @@ def run_tuning(run_dir, config: dict, engine_spec=None, engine=None, progress: b
                         "seed": config.get("seed", 0)}
             examples = None if config.get("examples", True) else []
             result = tune_textgrad(loss, run, steps, engine, plan=plan, sampling=sampling,
-                                   examples=examples,
+                                   examples=examples, memory=config.get("memory", 1),
                                    gating=config.get("gating", True), on_step=on_step)
         else:
             result = tune_random(loss, run, steps, plan=plan, seed=config.get("seed", 0),
