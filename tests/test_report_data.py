@@ -218,3 +218,20 @@ def test_score_series_skips_non_numbers():
         {"step": 2},
     ]
     assert score_series(steps) == {"a": [(0, 1.0), (1, 0.5)]}
+
+
+def test_other_text_files_are_shown_and_huge_texts_cut(tmp_path):
+    from textgrad_sci.report.data import MAX_TEXT
+
+    run = tg.Run(tmp_path, {})
+    huge = "x" * (MAX_TEXT + 500)
+    with run.step(0) as s:
+        s.record(parameters=[tg.Variable(huge, "a long parameter", name="p")])
+    (tmp_path / "goals_table.txt").write_text("PTV D95  70.1 Gy  met\n", encoding="utf-8")
+    (tmp_path / "weights.bin").write_bytes(b"\0\1")
+    data = build_page_data(tmp_path)
+    assert [name for name, _ in data["files"]] == ["goals_table.txt"]
+    value = data["steps"][0]["parameters"][0]["value"]
+    assert value["chars"] == len(huge) and "500 more characters" in value["text"]
+    assert len(value["text"]) < MAX_TEXT + 100
+    assert "PTV D95  70.1 Gy  met" in write_report(tmp_path).read_text(encoding="utf-8")

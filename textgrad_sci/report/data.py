@@ -39,6 +39,11 @@ USAGE_FIELDS = (
     "seconds",
 )
 IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
+TEXT_FILE_TYPES = {".txt", ".json", ".md", ".csv", ".tsv", ".log"}
+RUN_FILES = {"run.json", "steps.jsonl", "events.jsonl", "report.html"}
+MAX_FILE_BYTES = 200_000
+MAX_TEXT = 20_000
+"""Longer texts are cut on the page (the run directory keeps them whole)."""
 COLLAPSE_CHARS = 320
 COLLAPSE_LINES = 6
 
@@ -52,13 +57,16 @@ def _text(value: Any) -> str:
 def long_text(value: Any) -> dict:
     """A text with a one-line preview and whether it should start collapsed."""
     text = _text(value)
-    first = " ".join(text.split())
+    full = len(text)
+    if full > MAX_TEXT:
+        text = text[:MAX_TEXT] + f"\n… [{full - MAX_TEXT} more characters in the run directory]"
+    first = " ".join(text[:2000].split())
     collapsed = len(text) > COLLAPSE_CHARS or text.count("\n") >= COLLAPSE_LINES
     return {
         "text": text,
         "preview": first if len(first) <= 110 else first[:109] + "…",
         "collapsed": collapsed,
-        "chars": len(text),
+        "chars": full,
     }
 
 
@@ -127,8 +135,17 @@ def load_run(run_dir: str | os.PathLike) -> dict:
         if plots_dir.is_dir()
         else []
     )
+    files = sorted(
+        p
+        for p in path.iterdir()
+        if p.is_file()
+        and p.name not in RUN_FILES
+        and p.suffix.lower() in TEXT_FILE_TYPES
+        and p.stat().st_size <= MAX_FILE_BYTES
+    )
     return {
         "path": path,
+        "files": files,
         "meta": redact(meta),
         "steps": redact(steps),
         "events": redact(events),
@@ -147,6 +164,13 @@ def embed_image(path: Path, root: Path) -> dict:
         "uri": f"data:{mime};base64,{data}",
         "bytes": path.stat().st_size,
     }
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return redact(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as err:
+        return f"(could not be read: {err})"
 
 
 def _status(meta: dict, steps: list[dict]) -> dict:
@@ -374,4 +398,5 @@ def build_page_data(run_dir: str | os.PathLike) -> dict:
         "roles": roles,
         "failures": _failures(steps, events),
         "plots": [embed_image(p, run["path"]) for p in run["images"]],
+        "files": [(p.name, long_text(_read_text(p))) for p in run["files"]],
     }
