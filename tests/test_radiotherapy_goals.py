@@ -137,3 +137,23 @@ def test_critic_adds_the_engines_advice(tg119_loss):
 def test_goals_naming_missing_structures_are_rejected(tg119_loss):
     with pytest.raises(ValueError, match="RECTUM"):
         make_loss(tg119_loss.case, [Goal("RECTUM", "V70", "<=", 20)])
+
+
+def test_hints_name_the_objectives_to_change():
+    from textgrad_sci.losses.dose import Objective
+    from textgrad_sci.losses.plan_goals import GoalResult, goal_hints
+
+    objectives = [Objective("PTV", "squared_underdose", 70, 10),
+                  Objective("OAR", "max_dose", 40, 5)]
+    cold = GoalResult(Goal("PTV", "D95", ">=", 70), 66.0, -4.0)
+    hot_oar = GoalResult(Goal("OAR", "V50", "<=", 20), 35.0, -15.0)
+    spare = GoalResult(Goal("FEMUR", "max", "<=", 50), 20.0, 30.0)
+    text = goal_hints([cold, hot_oar, spare], objectives, "PTV")
+    assert "PTV D95 is missed (target underdosed)" in text
+    assert "squared_underdose weight 10 dose 70 Gy" in text
+    assert "OAR V50Gy is missed (organ at risk overdosed)" in text and "max_dose weight 5" in text
+    assert "FEMUR meets its goals with room to spare" in text
+    assert "Every goal is met" in goal_hints([spare], objectives, "PTV")
+    lonely = goal_hints([GoalResult(Goal("FEMUR", "max", "<=", 10), 20.0, -10.0)], objectives,
+                        "PTV")
+    assert "has no objective on FEMUR" in lonely
