@@ -152,12 +152,16 @@ double FmoProblem::value(const double* x) {
 double FmoProblem::value_and_grad(const double* x, double* g) {
   compute_dose(x);
   const double f = objective(true);
+  gradient(g);
+  return f;
+}
+
+void FmoProblem::gradient(double* g) {
   if (narrow_) {
     rmatvec(rptr_.data(), cols16_.data(), vals_.data(), bounds_, gd_.data(), n_cols_, partial_, g);
   } else {
     rmatvec(rptr_.data(), cols32_.data(), vals_.data(), bounds_, gd_.data(), n_cols_, partial_, g);
   }
-  return f;
 }
 
 // FISTA with backtracking and adaptive restart on x >= 0 (mirrors reference.pgd).
@@ -184,12 +188,19 @@ PgdResult FmoProblem::solve_pgd(const std::vector<double>& x0, int max_iter, dou
     den += (xn[i] - x[i]) * (xn[i] - x[i]);
   }
   double lip = std::max(std::sqrt(num) / std::max(std::sqrt(den), 1e-300), 1e-12);
+  // Doses are linear in x: carry D x along so each iteration needs one D x and one D^T g.
+  std::vector<double> dx(dose_.size()), dxn(dose_.size()), dy(dose_.size());
+  compute_dose(x.data());
+  dx = dose_;
   y = x;
+  dy = dx;
   double t = 1.0;
   int it = 0;
   while (it < max_iter) {
     ++it;
-    const double fy = value_and_grad(y.data(), gy.data());
+    dose_ = dy;
+    const double fy = objective(true);
+    gradient(gy.data());
     double fn = 0.0;
     while (true) {
       for (size_t i = 0; i < n; ++i) {
@@ -200,16 +211,21 @@ PgdResult FmoProblem::solve_pgd(const std::vector<double>& x0, int max_iter, dou
       if (fn <= fy + dot(gy, step) + 0.5 * lip * dot(step, step) + 1e-12 * std::fabs(fy)) break;
       lip *= 2.0;
     }
+    dxn = dose_;
     if (fn > fx) {
       y = x;
+      dy = dx;
       t = 1.0;
       res.history.push_back(fx);
       continue;
     }
     const double tn = 0.5 * (1.0 + std::sqrt(1.0 + 4.0 * t * t));
-    for (size_t i = 0; i < n; ++i) y[i] = xn[i] + ((t - 1.0) / tn) * (xn[i] - x[i]);
+    const double beta = (t - 1.0) / tn;
+    for (size_t i = 0; i < n; ++i) y[i] = xn[i] + beta * (xn[i] - x[i]);
+    for (size_t i = 0; i < dy.size(); ++i) dy[i] = dxn[i] + beta * (dxn[i] - dx[i]);
     const bool done = fx - fn <= tol * std::max(std::fabs(fx), 1.0);
-    x = xn;
+    x.swap(xn);
+    dx.swap(dxn);
     fx = fn;
     t = tn;
     lip *= 0.9;

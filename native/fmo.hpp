@@ -40,6 +40,7 @@ class FmoProblem {
   };
   void compute_dose(const double* x);
   double objective(bool with_grad);
+  void gradient(double* g);  // D^T of the dose gradient left by objective(true)
   int64_t n_cols_;
   int threads_;
   bool narrow_;

@@ -198,7 +198,8 @@ def pgd(f, fg, x0: np.ndarray, max_iter: int, tol: float = 1e-7):
             hist.append(fx)
             continue
         tn = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * t * t))
-        y = xn + ((t - 1.0) / tn) * (xn - x)
+        beta = (t - 1.0) / tn
+        y = xn + beta * (xn - x)
         done = fx - fn <= tol * max(abs(fx), 1.0)
         x, fx, t = xn, fn, tn
         lip *= 0.9
