@@ -70,6 +70,8 @@ def initial_fluence(D: DoseInfluence, case: Case) -> np.ndarray:
 def lbfgsb(fg, x0: np.ndarray, max_iter: int, tol: float = 1e-10):
     """SciPy L-BFGS-B with x >= 0; returns (x, history, iterations)."""
     hist: list[float] = [float(fg(x0)[0])]
+    if max_iter == 0:
+        return np.maximum(x0, 0.0), hist, 0
     last = [hist[0]]
 
     def wrapped(x):
