@@ -251,3 +251,14 @@ def test_concurrency_limit_bounds_requests_in_flight(server):
     answers = tg.parallel_map(lambda i: engine.chat(f"question {i}"), range(6), concurrency=6)
     assert answers == ["done"] * 6
     assert server.max_in_flight == 2
+
+
+def test_grammar_is_sent_only_to_servers_that_take_one(server):
+    spec = OutputSpec(tag="A", grammar='root ::= "<A>" [a-z]+ "</A>"')
+    make(server).chat("hi", output=spec)
+    assert "grammar" not in server.requests[-1]["body"]
+    engine = make(server, grammar_field="grammar")
+    engine.chat("hi", output=spec)
+    assert server.requests[-1]["body"]["grammar"] == spec.grammar
+    engine.chat("hi", output=OutputSpec(tag="B"))
+    assert server.requests[-1]["body"]["grammar"].startswith('root ::= "<B>" body "</B>"')

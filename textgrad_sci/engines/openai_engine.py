@@ -5,7 +5,9 @@ Specs: ``openai:<model>`` and ``openai:<model>@<base_url>``. ``base_url``, ``api
 ``OPENAI_ORG_ID``. The SDK's own retries are off: the call path's :class:`RetryPolicy` is the
 only one. Structured output: a JSON schema is sent as ``response_format`` type ``json_schema``;
 a server that rejects it (400/422/500) is asked once with ``json_object``, then with plain text
-and the schema in the prompt; the mode that worked is remembered for this engine.
+and the schema in the prompt; the mode that worked is remembered for this engine. Servers that
+take a GBNF grammar in the request body (llama.cpp's: ``grammar_field="grammar"``) get the
+request's grammar (or a tag grammar) there.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 
 from ..secrets import redact_text, register_secret
 from .base import ChatRequest, ChatResponse, Engine, EngineError
+from .local import tag_grammar
 from .retry import RetryPolicy, TransientEngineError, parse_retry_after
 
 MODES = ("json_schema", "json_object", "text")
@@ -40,6 +43,7 @@ class OpenAIEngine(Engine):
         max_concurrency: int | None = 8,
         price_per_million: tuple[float, float] | None = None,
         structured_output: str = "json_schema",
+        grammar_field: str | None = None,
     ) -> None:
         if not model:
             raise ValueError("the openai engine needs a model name: 'openai:<model>[@<base_url>]'")
@@ -60,6 +64,7 @@ class OpenAIEngine(Engine):
         self.max_concurrency = max_concurrency
         self.price_per_million = price_per_million
         self.structured_output = structured_output
+        self.grammar_field = grammar_field
         self._client: Any = None
         self._client_lock = threading.Lock()
 
@@ -120,8 +125,12 @@ class OpenAIEngine(Engine):
             kwargs["response_format"] = {"type": "json_object", "schema": schema}
         if schema is not None and mode != "json_schema":
             messages = messages + [{"role": "system", "content": _SCHEMA_HINT + json.dumps(schema)}]
-        if request.extra:
-            kwargs["extra_body"] = dict(request.extra)
+        extra = dict(request.extra)
+        grammar = self._grammar(request) if schema is None else None
+        if grammar is not None:
+            extra[self.grammar_field] = grammar  # type: ignore[index]
+        if extra:
+            kwargs["extra_body"] = extra
         try:
             completion = self.client.chat.completions.create(messages=messages, **kwargs)
         except openai.APITimeoutError as err:
@@ -135,6 +144,15 @@ class OpenAIEngine(Engine):
         except (json.JSONDecodeError, ValueError) as err:
             raise TransientEngineError(f"response body is not valid JSON: {err}") from err
         return _parse(completion)
+
+    def _grammar(self, request: ChatRequest) -> str | None:
+        """The GBNF grammar to send in ``grammar_field`` (servers such as llama.cpp's)."""
+        out = request.output
+        if self.grammar_field is None or out is None:
+            return None
+        if out.grammar:
+            return out.grammar
+        return tag_grammar(out.tag) if out.tag else None
 
     def _status_error(self, err: Any, mode: str) -> Exception:
         status = err.status_code
