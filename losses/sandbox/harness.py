@@ -5,16 +5,15 @@ one JSON line per event to FD: ``{"start": i}`` before test ``i``, ``{"result": 
 it, and ``{"done": true}`` at the end. Every line after the first starts with the job's nonce.
 """
 
-import ast
 import builtins
 import io
 import json
 import math
 import os
+import resource
 import signal
 import sys
 import time
-import traceback
 
 SOLUTION = "<solution>"
 TEST = "<test>"
@@ -55,19 +54,30 @@ def _short(value, cap):
     return text if len(text) <= cap else text[:cap] + f"... [{len(text) - cap} more characters]"
 
 
+def _frames(tb):
+    while tb is not None:
+        yield tb.tb_frame.f_code.co_filename, tb.tb_lineno, tb.tb_frame.f_code.co_name
+        tb = tb.tb_next
+
+
+def _exception_line(exc):
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
 def _trimmed_traceback(exc, sources, max_frames=8):
     """The traceback limited to the solution's (and test's) frames, with their source lines."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename in sources]
+    frames = [f for f in _frames(exc.__traceback__) if f[0] in sources]
     lines = []
     if len(frames) > max_frames:
         lines.append(f"  ... {len(frames) - max_frames} earlier frames omitted")
         frames = frames[-max_frames:]
-    for f in frames:
-        src = sources[f.filename]
-        text = src[f.lineno - 1].strip() if f.lineno and 0 < f.lineno <= len(src) else ""
-        where = "solution" if f.filename == SOLUTION else "test"
-        lines.append(f"  {where} line {f.lineno}, in {f.name}\n    {text}")
-    lines.append("".join(traceback.format_exception_only(type(exc), exc)).strip())
+    for filename, lineno, name in frames:
+        src = sources[filename]
+        text = src[lineno - 1].strip() if lineno and 0 < lineno <= len(src) else ""
+        where = "solution" if filename == SOLUTION else "test"
+        lines.append(f"  {where} line {lineno}, in {name}\n    {text}")
+    lines.append(_exception_line(exc))
     return "Traceback (solution frames):\n" + "\n".join(lines)
 
 
@@ -206,6 +216,8 @@ class _Runner:
         return self._finish(result, value, error, out, err, secs, test, test.get("expected"))
 
     def _source_test(self, test, timeout):
+        import ast
+
         source = test["source"]
         self.sources[TEST] = source.splitlines()
         result = {"input": source if len(source) <= self.cap else source[: self.cap] + " ..."}
@@ -268,6 +280,13 @@ class _Runner:
         return result
 
 
+def _apply_rlimits(limits):
+    """Lower this process's limits before any submitted code runs (they cannot be raised
+    again without privileges, and they bind: the sandbox user is not root)."""
+    for name, (soft, hard) in limits.items():
+        resource.setrlimit(getattr(resource, "RLIMIT_" + name), (soft, hard))
+
+
 def main():
     result_fd = int(sys.argv[1])
     out = os.fdopen(os.dup(result_fd), "w", buffering=1)
@@ -284,10 +303,7 @@ def main():
     emit({"ready": True})
     job = json.loads(sys.stdin.read())
     nonce = job.get("nonce", "")
-    if job.get("nproc"):
-        import resource
-
-        resource.setrlimit(resource.RLIMIT_NPROC, (job["nproc"], job["nproc"]))
+    _apply_rlimits(job.get("rlimits") or {})
     runner = _Runner(job, emit)
     failure = runner.load()
     tests = job.get("tests", [])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import resource
 import shutil
 import stat
 import sys
@@ -127,20 +126,24 @@ def plain_argv(python: str, result_fd: int) -> list[str]:
     return [python, "-I", "-S", "-c", HARNESS, str(result_fd)]
 
 
-def limit_child(limits: Limits, drop_to_uid: int | None):
-    """A ``preexec_fn``: resource limits, then (when root) the sandbox user, in the child."""
+def rlimits(limits: Limits, sandboxed: bool) -> dict[str, tuple[int, int]]:
+    """The resource limits the harness sets on itself before running submitted code."""
     memory = limits.memory_mb * 1024 * 1024
     size = limits.file_mb * 1024 * 1024
     cpu = int(limits.cpu_s)
+    out = {
+        "CORE": (0, 0),
+        "CPU": (cpu, cpu + 1),
+        "AS": (memory, memory),
+        "FSIZE": (size, size),
+    }
+    if sandboxed:  # inside the sandbox's user namespace the count is the sandbox's own
+        out["NPROC"] = (limits.nproc, limits.nproc)
+    return out
 
-    def apply() -> None:
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
-        if drop_to_uid is not None and os.geteuid() == 0:
-            os.setgroups([])
-            os.setgid(drop_to_uid)
-            os.setuid(drop_to_uid)
 
-    return apply
+def user_args(uid: int | None) -> dict:
+    """``Popen`` arguments that start bubblewrap as the unprivileged sandbox user when root."""
+    if uid is None or os.geteuid() != 0:
+        return {}
+    return {"user": uid, "group": uid, "extra_groups": []}

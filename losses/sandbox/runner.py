@@ -29,9 +29,10 @@ from .launcher import (
     SandboxError,
     bwrap_argv,
     find_bwrap,
-    limit_child,
     plain_argv,
+    rlimits,
     sandbox_python,
+    user_args,
 )
 from .results import RunResult, TestCase, TestResult
 
@@ -68,7 +69,7 @@ class _Process:
                 env=dict(ENV),
                 cwd="/",
                 start_new_session=True,
-                preexec_fn=limit_child(sandbox.limits, sandbox.uid),
+                **user_args(sandbox.uid),
             )
         except BaseException:
             os.close(read_fd)
@@ -88,23 +89,36 @@ class _Process:
         return self.child_pid
 
     def kill(self) -> None:
-        """SIGKILL the sandbox's init (its whole pid namespace dies, and bubblewrap reaps it),
-        then the process group."""
+        """SIGKILL the sandbox's init: its whole pid namespace dies with it, and bubblewrap,
+        which reaps it, exits. Without a known init, the whole process group is killed."""
         pid = self._sandbox_pid()
         if pid is not None and self.popen.poll() is None:
             try:
                 os.kill(pid, signal.SIGKILL)
-                self.popen.wait(timeout=1)
-            except (ProcessLookupError, PermissionError, subprocess.TimeoutExpired):
+                return
+            except (ProcessLookupError, PermissionError):
                 pass
+        self.kill_group()
+
+    def kill_group(self) -> None:
         try:
             os.killpg(self.popen.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
 
+    def ready(self) -> bool:
+        """Whether the harness has started and waits for its job."""
+        return bool(select.select([self.results_fd], [], [], 0)[0])
+
     def close(self) -> None:
+        """Kill, wait for bubblewrap to exit, and close every pipe."""
         self.kill()
-        self.popen.wait()
+        try:
+            self.popen.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            self.kill_group()
+            self.popen.wait()
+        self.kill_group()  # anything left in the group (unsandboxed runs)
         for stream in (self.popen.stdin, self.popen.stdout, self.popen.stderr):
             try:
                 stream.close()
@@ -116,6 +130,11 @@ class _Process:
                     os.close(fd)
                 except OSError:
                     pass
+
+    def close_in_background(self) -> None:
+        """Kill now; wait and close pipes on a thread (off the caller's critical path)."""
+        self.kill()
+        threading.Thread(target=self.close, daemon=True).start()
 
 
 class Sandbox:
@@ -149,6 +168,7 @@ class Sandbox:
         self._idle: list[_Process] = []
         self._lock = threading.Lock()
         self._closed = False
+        self._starting = 0
         for _ in range(warm):
             self._idle.append(self._start())
 
@@ -162,13 +182,47 @@ class Sandbox:
     def _take(self) -> _Process:
         with self._lock:
             proc = self._idle.pop(0) if self._idle else None
-            if not self._closed and len(self._idle) < self.warm:
-                self._idle.append(self._start())
+        if self.warm and not self._closed:
+            threading.Thread(target=self._refill, daemon=True).start()
         if proc is None or proc.popen.poll() is not None:
             if proc is not None:
                 proc.close()
             proc = self._start()
         return proc
+
+    def wait_warm(self, timeout: float = 10.0) -> bool:
+        """Wait until ``warm`` sandboxes are started and idle; return whether they are."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                idle = list(self._idle)
+            if len(idle) >= self.warm and all(p.ready() for p in idle):
+                return True
+            time.sleep(0.002)
+        return False
+
+    def _refill(self) -> None:
+        """Start sandboxes until ``warm`` of them wait idle."""
+        while True:
+            with self._lock:
+                if self._closed or len(self._idle) + self._starting >= self.warm:
+                    return
+                self._starting += 1
+            try:
+                proc = self._start()
+            except SandboxError:
+                return
+            finally:
+                with self._lock:
+                    self._starting -= 1
+            with self._lock:
+                if self._closed:
+                    stale = proc
+                else:
+                    self._idle.append(proc)
+                    stale = None
+            if stale is not None:
+                stale.close()
 
     def close(self) -> None:
         """Stop the idle warm sandboxes."""
@@ -204,7 +258,7 @@ class Sandbox:
             "tests": [c.to_job() for c in cases],
             "test_timeout": limits.test_timeout_s,
             "load_timeout": limits.test_timeout_s,
-            "nproc": limits.nproc if self.sandboxed else None,
+            "rlimits": rlimits(limits, self.sandboxed),
             "value_chars": limits.value_chars,
             "output_chars": limits.output_chars,
         }
@@ -216,7 +270,7 @@ class Sandbox:
                 if attempt == 1:
                     raise
             finally:
-                proc.close()
+                proc.close_in_background()
         raise AssertionError("unreachable")
 
     def run_many(
@@ -263,11 +317,13 @@ class Sandbox:
                 _drain(sel, buffers, cap)
                 break
         sel.close()
-        proc.kill()
-        try:
-            exit_code = proc.popen.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            exit_code = None
+        exit_code = None
+        if not done:  # the exit status tells why the harness stopped
+            proc.kill()
+            try:
+                exit_code = proc.popen.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill_group()
         wall = time.perf_counter() - started
         stderr = buffers["err"].decode("utf-8", "replace")
         if not ready and not killed:
