@@ -123,6 +123,10 @@ def test_empty_and_missing_directories(tmp_path, capsys):
         write_report(tmp_path / "absent")
     assert main(["report", str(tmp_path / "absent")]) == 2
     assert "no run directory" in capsys.readouterr().err
+    tg.Run(tmp_path / "runs" / "molecule-1")
+    assert main(["report", str(tmp_path / "runs")]) == 2
+    err = capsys.readouterr().err
+    assert "is not a run directory" in err and "runs inside it: molecule-1" in err
 
 
 def test_cli_writes_the_report(tmp_path, capsys):

@@ -1,0 +1,129 @@
+"""Time to write a run's HTML report vs a naive readable dump of the same run (json.dumps with
+indentation), both measured here on a synthetic run in the real run-directory format.
+
+    python benchmarks/report_write.py [--steps 200] [--batch 8] [--repeat 3] [--browser]
+
+The run: one trainable system prompt, ``--batch`` questions per step, each answered (LLMCall),
+checked (StringBasedFunction) and summed into one loss; every node carries feedback text.
+``--browser`` also times opening the page in headless chromium (DOMContentLoaded to load end).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import textgrad_sci as tg
+from textgrad_sci.graph import graph_snapshot
+from textgrad_sci.report import write_report
+from textgrad_sci.run import read_jsonl
+
+WORDS = "the model should count each item once and state the total as a number only".split()
+
+
+def _text(rng: random.Random, words: int) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(words))
+
+
+def make_run(directory: Path, steps: int, batch: int) -> None:
+    rng = random.Random(0)
+    run = tg.Run(directory, {"steps": steps, "batch": batch}, {"class": "Synthetic", "model": "x"})
+    prompt = tg.Variable(_text(rng, 60), "system prompt", name="system_prompt")
+    for i in range(steps):
+        with run.step(i) as s:
+            checks = []
+            for b in range(batch):
+                q = tg.Variable(_text(rng, 30), "question", False, name=f"q{i}_{b}")
+                a = tg.Variable(_text(rng, 80), "answer", True, [q, prompt], name=f"a{i}_{b}")
+                a.grad_fn_name = "LLMCall"
+                c = tg.Variable(_text(rng, 10), "check", True, [a], name=f"c{i}_{b}")
+                c.grad_fn_name = "StringBasedFunction"
+                a.add_gradient(_text(rng, 90), source=c.name, context={"via": "check"})
+                prompt.add_gradient(_text(rng, 90), source=a.name, context={"via": "answer"})
+                checks.append(c)
+            loss = tg.Variable(
+                "\n".join(c.value for c in checks), "loss", True, checks, name="loss"
+            )
+            loss.grad_fn_name = "Concatenate"
+            for c in checks:
+                c.add_gradient(_text(rng, 40), source="loss")
+            snapshot = graph_snapshot(loss)
+            prompt.reset_gradients()
+            prompt.value = _text(rng, 60)
+            s.record(parameters=[prompt], losses={"accuracy": rng.random()}, graph=snapshot)
+    run.finish({"done": True})
+
+
+def naive_dump(directory: Path) -> Path:
+    """The baseline: every step pretty-printed as JSON into one text file."""
+    meta = json.loads((directory / "run.json").read_text())
+    steps = read_jsonl(directory / "steps.jsonl")
+    out = directory / "dump.txt"
+    out.write_text(json.dumps({"run": meta, "steps": steps}, indent=2), encoding="utf-8")
+    return out
+
+
+def best_of(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def browser_load_ms(page: Path) -> float:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from report_support import chrome
+
+    with tempfile.TemporaryDirectory() as profile:
+        driver = chrome(Path(profile))
+        try:
+            driver.get(page.resolve().as_uri())
+            timing = driver.execute_script(
+                "var t = performance.getEntriesByType('navigation')[0];"
+                "return t.loadEventEnd - t.startTime;"
+            )
+        finally:
+            driver.quit()
+    return float(timing)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=200)
+    parser.add_argument("--batch", type=int, default=8)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--browser", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp) / "run"
+        make_run(directory, args.steps, args.batch)
+        steps_mb = (directory / "steps.jsonl").stat().st_size / 1e6
+        report_s = best_of(lambda: write_report(directory), args.repeat)
+        dump_s = best_of(lambda: naive_dump(directory), args.repeat)
+        page_mb = (directory / "report.html").stat().st_size / 1e6
+        nodes = len(read_jsonl(directory / "steps.jsonl")[-1]["graph"]["nodes"])
+        print(
+            f"run: {args.steps} steps, {nodes} graph nodes per step, steps.jsonl {steps_mb:.1f} MB"
+        )
+        dump_mb = (directory / "dump.txt").stat().st_size / 1e6
+        print(f"report.html: {page_mb:.1f} MB; naive dump: {dump_mb:.1f} MB")
+        if args.browser:
+            loads = [browser_load_ms(directory / "report.html") for _ in range(args.repeat)]
+            print(f"chromium load of report.html: {statistics.median(loads):.0f} ms (median)")
+        print(
+            f"report_write_{args.steps}_steps: {report_s * 1000:.0f} ms "
+            f"(baseline: {dump_s * 1000:.0f} ms, ratio: {report_s / dump_s:.2f})"
+        )
+
+
+if __name__ == "__main__":
+    main()
