@@ -27,6 +27,10 @@ def register(subparsers) -> None:
     opt.add_argument("--gate", action="store_true", help="keep a step only if the score improves")
     opt.add_argument("--feedback", choices=["tool", "llm"], default="tool",
                      help="tool: tool text + rules as feedback; llm: the model critiques")
+    opt.add_argument("--proposals", choices=["free", "analogues"],
+                     help="free: any SMILES (grammar: SMILES alphabet); analogues: the model "
+                     "picks one of the RDKit one-edit analogues listed in its feedback "
+                     "(default: analogues for the local model, else free)")
     opt.add_argument("--temperature", type=float, default=0.7)
     opt.add_argument("--max-tokens", type=int, default=128)
     opt.add_argument("--no-references", action="store_true", help="skip reference drugs")
@@ -125,6 +129,7 @@ def _tasks_and_config(args: argparse.Namespace) -> tuple[list, dict]:
         "steps": args.steps if args.steps is not None else DEFAULTS["steps"],
         "gate": args.gate, "feedback": args.feedback, "temperature": args.temperature,
         "max_tokens": args.max_tokens, "references": not args.no_references,
+        "proposals": args.proposals,
         "docking": _settings(args),
     }
     return tasks, config
@@ -143,10 +148,13 @@ def optimize_command(args: argparse.Namespace) -> int:
             "molecule-" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")))
         engine = get_engine(args.engine or config.get("engine_spec") or default_engine_spec())
         config["engine_spec"] = args.engine or config.get("engine_spec") or default_engine_spec()
+        if config.get("proposals") is None:
+            local = config["engine_spec"].startswith("local")
+            config["proposals"] = "analogues" if local else "free"
         opt_config = OptimizeConfig(
             steps=config["steps"], gate=config["gate"], feedback=config["feedback"],
             temperature=config["temperature"], max_tokens=config["max_tokens"],
-            references=config["references"],
+            references=config["references"], proposals=config["proposals"],
         )
         service = _service(args, config["docking"])
     except (ValueError, TargetError) as err:

@@ -9,10 +9,12 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from textgrad_sci.losses.chem.docking import DockingService
+from textgrad_sci.losses.chem.edits import analogues
 from textgrad_sci.losses.chem.loss import MoleculeLoss
 
 from textgrad_sci.concurrency import parallel_map
 from textgrad_sci.config import resolve_engine
+from textgrad_sci.formats import TagFormat
 from textgrad_sci.graph import graph_snapshot
 from textgrad_sci.optimizer import TGD
 from textgrad_sci.run import Run
@@ -20,7 +22,7 @@ from textgrad_sci.variable import Variable
 
 from . import molecule_prompts as prompts
 from .pareto import pareto_front
-from .validation import smiles_variable
+from .validation import SMILES_TAG, smiles_format, smiles_variable
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,12 @@ class OptimizeConfig:
     max_tokens: int = 128
     seed: int = 1234
     references: bool = True
+    proposals: str = "free"
+    analogues: int = 4
+
+    def __post_init__(self) -> None:
+        if self.proposals not in ("free", "analogues"):
+            raise ValueError("proposals must be 'free' (any SMILES) or 'analogues'")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -103,6 +111,7 @@ class MoleculeOptimization:
             loss = MoleculeLoss(
                 task.target, service, references=self.config.references,
                 feedback=self.config.feedback, engine=self.engine,
+                analogues=self.config.analogues,
             )
             optimizer = TGD(
                 [variable], engine=self.engine, constraints=prompts.CONSTRAINTS,
@@ -132,7 +141,7 @@ class MoleculeOptimization:
         """Score the current molecules, send feedback, propose new ones, score the proposals.
         Returns the fields of this step's run record."""
         for s in self.states:
-            s.optimizer.sampling["seed"] = self.config.seed + index
+            s.optimizer.sampling["seed"] = s.loss.seed = self.config.seed + index
         outputs = parallel_map(lambda s: s.loss(s.variable), self.states)
         evaluations = [
             _point(s.task, index, "current", out.data, references=out.data.get("references"))
@@ -140,6 +149,11 @@ class MoleculeOptimization:
         ]
         for out in outputs:
             out.backward(self.engine)
+        if self.config.proposals == "analogues":
+            for s in self.states:
+                s.variable.output_format = analogue_format(
+                    s.variable.value, self.config.analogues, s.loss.seed
+                )
         reports = parallel_map(lambda s: s.optimizer.step()[0], self.states)
         proposals = []
         for s, report in zip(self.states, reports, strict=True):
@@ -204,6 +218,16 @@ class MoleculeOptimization:
         if run is not None:
             (run.path / "pareto.json").write_text(json.dumps(summary["pareto"], indent=2))
         return summary
+
+
+def analogue_format(smiles: str, n: int, seed: int) -> TagFormat:
+    """Tags whose grammar allows only the ``n`` one-edit analogues the feedback listed (the
+    same ``seed``); a free SMILES grammar when there are none."""
+    found = analogues(smiles, n=n, seed=seed)
+    if not found:
+        return smiles_format()
+    body = " | ".join(json.dumps(s) for s, _ in found)
+    return TagFormat(tag=SMILES_TAG, body_gbnf=body)
 
 
 def _brief(point: dict | None) -> dict | None:

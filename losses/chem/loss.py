@@ -160,6 +160,17 @@ def _reference_line(scores: MoleculeScores, refs: list[dict]) -> str:
     )
 
 
+def suggestions(smiles: str, n: int = 4, seed: int = 0) -> list[str]:
+    """Lines proposing concrete one-edit analogues of ``smiles`` (empty if there are none)."""
+    from .edits import analogues
+
+    found = analogues(smiles, n=n, seed=seed)
+    if not found:
+        return []
+    items = [prompts.ANALOGUE.format(smiles=s, change=c) for s, c in found]
+    return [prompts.ANALOGUES, *items]
+
+
 def hints(scores: MoleculeScores) -> list[str]:
     """Rule-based advice derived from the numbers (used in "tool" feedback mode)."""
     if not scores.valid:
@@ -186,6 +197,8 @@ class MoleculeLoss(Function):
 
     feedback: "tool" writes the rendering plus rule-based hints onto the molecule (no model
         call); "llm" asks ``engine`` to critique the molecule in the light of the rendering.
+    analogues: how many concrete one-edit analogues (RDKit edits) the tool feedback suggests;
+        a small model improves mostly by picking among them. ``seed`` varies which.
     """
 
     def __init__(
@@ -195,6 +208,8 @@ class MoleculeLoss(Function):
         references: bool = True,
         feedback: str = "tool",
         engine: Engine | str | None = None,
+        analogues: int = 4,
+        seed: int = 0,
     ) -> None:
         if feedback not in ("tool", "llm"):
             raise ValueError("feedback must be 'tool' or 'llm'")
@@ -207,6 +222,8 @@ class MoleculeLoss(Function):
         self.references = References(service) if references else None
         self.feedback = feedback
         self.engine = engine
+        self.analogues = analogues
+        self.seed = seed
 
     def evaluate(self, smiles: str, target: str | None = None) -> MoleculeScores:
         return score_molecule(smiles, target or self.target, self.service)
@@ -241,7 +258,10 @@ class MoleculeLoss(Function):
             if self.feedback == "llm":
                 send_feedback(self.backward_engine(engine), output, output.value, targets)
                 return
-            text = output.value + "\n" + "\n".join(hints(state["scores"]))
+            lines = hints(state["scores"])
+            if self.analogues and state["scores"].valid:
+                lines += suggestions(molecule.value, self.analogues, self.seed)
+            text = output.value + "\n" + "\n".join(lines)
             for t in targets:
                 t.add_gradient(
                     Variable(text, prompts.FEEDBACK_ROLE, requires_grad=False),

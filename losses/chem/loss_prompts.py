@@ -58,3 +58,6 @@ HINT_INVALID = (
 
 FEEDBACK_ROLE = "feedback from chemistry tools (RDKit, AutoDock Vina)"
 OUTPUT_ROLE = "evaluation of the molecule by chemistry tools (QED, Vina docking, Lipinski, SA)"
+
+ANALOGUES = "Candidate small changes (copy one, or make a similar change):"
+ANALOGUE = "<SMILES>{smiles}</SMILES> ({change})"
