@@ -154,3 +154,18 @@ def test_a_corrupt_cache_file_is_a_clear_error(tmp_path):
     (tmp_path / "engine-cache.sqlite3").write_bytes(b"this is not a database" * 100)
     with pytest.raises(EngineError, match="not a usable SQLite database.*TEXTGRAD_SCI_CACHE=off"):
         DiskCache(tmp_path)
+
+
+class _BrokenCache:
+    def get(self, key):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    def put(self, key, request, response):
+        raise sqlite3.OperationalError("database or disk is full")
+
+
+def test_a_failing_cache_never_loses_an_answer(caplog):
+    engine = ScriptedEngine(["fresh", "again"])
+    engine.cache = _BrokenCache()
+    assert engine.chat("q") == "fresh" and engine.chat("q") == "again"
+    assert "cache read failed" in caplog.text and "cache write failed" in caplog.text

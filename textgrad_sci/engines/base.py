@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import threading
 import time
 from abc import abstractmethod
@@ -17,6 +18,8 @@ from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
 from ..usage import Usage, UsageMeter, record_call
+
+log = logging.getLogger("textgrad_sci.engines")
 
 
 @dataclass(frozen=True)
@@ -184,7 +187,7 @@ class Engine:
     def complete(self, request: ChatRequest) -> ChatResponse:
         started = time.perf_counter()
         key = request.key() if self.cache is not None and is_cacheable(request) else None
-        response = self.cache.get(key) if key is not None else None
+        response = self._cache_get(key) if key is not None else None
         if response is None:
             try:
                 with self._semaphore():
@@ -196,11 +199,26 @@ class Engine:
                 self._account_failure(err, time.perf_counter() - started)
                 raise
             if key is not None:
-                self.cache.put(key, request, response)
+                self._cache_put(key, request, response)
         if self.recorder is not None:
             self.recorder.record(request, response)
         self._account(response, time.perf_counter() - started)
         return response
+
+    def _cache_get(self, key: str) -> ChatResponse | None:
+        try:
+            return self.cache.get(key)  # type: ignore[union-attr]
+        except Exception as err:  # a broken cache must not stop a run: treat it as a miss
+            log.warning(
+                "engine cache read failed (%s: %s); calling the model", type(err).__name__, err
+            )
+            return None
+
+    def _cache_put(self, key: str, request: ChatRequest, response: ChatResponse) -> None:
+        try:
+            self.cache.put(key, request, response)  # type: ignore[union-attr]
+        except Exception as err:  # keep the answer even if it cannot be cached
+            log.warning("engine cache write failed (%s: %s)", type(err).__name__, err)
 
     def _semaphore(self) -> threading.BoundedSemaphore | _NoLimit:
         sem = self.__dict__.get("_sem")
@@ -210,7 +228,7 @@ class Engine:
                 if self.max_concurrency
                 else _NO_LIMIT
             )
-            self.__dict__["_sem"] = sem
+            sem = self.__dict__.setdefault("_sem", sem)  # atomic: one semaphore per engine
         return sem
 
     @property
