@@ -239,3 +239,65 @@ def test_other_text_files_are_shown_and_huge_texts_cut(tmp_path):
     assert value["chars"] == len(huge) and "500 more characters" in value["text"]
     assert len(value["text"]) < MAX_TEXT + 100
     assert "PTV D95  70.1 Gy  met" in write_report(tmp_path).read_text(encoding="utf-8")
+
+
+def test_damaged_records_still_make_a_page(tmp_path):
+    lines = [
+        {
+            "step": 0,
+            "graph": "oops",
+            "losses": [1],
+            "parameters": ["a"],
+            "updates": {"x": 1},
+            "usage": {"total": "x", "by_node": []},
+            "timings": None,
+            "time": 5,
+        },
+        {
+            "step": "1",
+            "graph": {
+                "nodes": [
+                    {"id": {"x": 1}, "name": None, "feedback": "just text"},
+                    {"id": 2, "feedback": [{"text": None}]},
+                ],
+                "edges": [{"source": {"x": 1}, "target": 2}, "bad"],
+            },
+            "losses": {"a": None, "b": float("inf")},
+        },
+        {
+            "parameters": {"p": None},
+            "updates": [None, {"variable": "p", "attempts": "two", "errors": "e"}],
+        },
+        [1, 2, 3],
+    ]
+    text = "".join(json.dumps(line) + "\n" for line in lines)
+    (tmp_path / "steps.jsonl").write_text(text, encoding="utf-8")
+    (tmp_path / "run.json").write_text('{"config": [1], "engine": "local", "status": null}')
+    (tmp_path / "events.jsonl").write_text('{"kind": null}\n"a bare string"\n')
+    data = build_page_data(tmp_path)
+    assert [s["step"] for s in data["steps"]] == [0, 1, 2, 3]
+    graph = data["steps"][1]["graph"]
+    assert graph["n_variables"] == 2 and len(graph["edges"]) == 1
+    assert data["steps"][1]["nodes"][0]["feedback"][0]["text"]["text"] == "just text"
+    assert data["charts"] == []
+    assert ("engine", "local") in data["engine"]
+    assert len(data["failures"]) == 3  # two events and the update with an error
+    page = write_report(tmp_path).read_text(encoding="utf-8")
+    assert "could not be laid out" not in page
+
+
+def test_a_step_that_cannot_be_laid_out_shows_its_raw_record(scripted_run, monkeypatch):
+    from textgrad_sci.report import data as page_data
+
+    def broken(graph, params=None):
+        if graph and graph.get("nodes"):
+            raise RuntimeError("layout bug")
+        return layout_graph(graph, params)
+
+    directory, _ = scripted_run
+    monkeypatch.setattr(page_data, "layout_graph", broken)
+    data = build_page_data(directory)
+    assert data["n_steps"] == STEPS
+    extras = dict(data["steps"][0]["extras"])
+    assert extras["this step could not be laid out"]["text"] == "RuntimeError: layout bug"
+    assert FEEDBACK_TEXT in extras["raw record"]["text"]

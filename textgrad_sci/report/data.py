@@ -16,6 +16,7 @@ from ..secrets import redact
 from .charts import score_charts
 from .diff import diff_stats, text_diff
 from .layout import layout_graph
+from .normalize import normalize_step
 
 KNOWN_STEP_KEYS = {
     "step",
@@ -124,11 +125,11 @@ def load_run(run_dir: str | os.PathLike) -> dict:
             meta = loaded if isinstance(loaded, dict) else {"run.json": loaded}
         except (json.JSONDecodeError, UnicodeDecodeError) as err:
             meta = {"unreadable": f"run.json could not be read: {err}"}
-    steps = [s for s in read_jsonl(path / "steps.jsonl") if isinstance(s, dict)]
-    for i, s in enumerate(steps):
-        if not isinstance(s.get("step"), int):
-            s["step"] = i
-    events = [e for e in read_jsonl(path / "events.jsonl") if isinstance(e, dict)]
+    steps = [normalize_step(s, i) for i, s in enumerate(read_jsonl(path / "steps.jsonl"))]
+    events = [
+        e if isinstance(e, dict) else {"kind": "event", "message": e}
+        for e in read_jsonl(path / "events.jsonl")
+    ]
     plots_dir = path / "plots"
     images = (
         sorted(p for p in plots_dir.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_TYPES)
@@ -299,6 +300,20 @@ def _step_view(s: dict, diffs: dict) -> dict:
     }
 
 
+def _safe_step_view(s: dict, diffs: dict) -> dict:
+    """The step's view; a record the report cannot lay out still shows, as its raw text."""
+    try:
+        return _step_view(s, diffs)
+    except Exception as err:  # the page must still be written
+        bare = normalize_step({"step": s["step"], "time": s.get("time")}, s["step"])
+        view = _step_view(bare, {})
+        view["extras"] = [
+            ("this step could not be laid out", long_text(f"{type(err).__name__}: {err}")),
+            ("raw record", long_text(s)),
+        ]
+        return view
+
+
 def _failures(steps: list[dict], events: list[dict]) -> list[dict]:
     """Events (failed steps, retries, notes) and rejected or retried parameter updates."""
     rows = []
@@ -352,7 +367,7 @@ def build_page_data(run_dir: str | os.PathLike) -> dict:
     run = load_run(run_dir)
     meta, steps, events = run["meta"], run["steps"], run["events"]
     diffs = _param_diffs(steps)
-    step_views = [_step_view(s, d) for s, d in zip(steps, diffs, strict=True)]
+    step_views = [_safe_step_view(s, d) for s, d in zip(steps, diffs, strict=True)]
 
     total: dict = {f: 0 for f in USAGE_FIELDS}
     by_node: dict[str, dict] = {}
