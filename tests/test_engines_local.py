@@ -92,7 +92,8 @@ def test_local_model_runs_one_tgd_step_with_a_valid_update():
     loss = tg.TextLoss("Say in one sentence whether this is true.", engine=engine)(sentence)
     loss.backward(engine)
     fmt = tg.TagFormat("SENTENCE", body_gbnf="[A-Za-z ,.]{1,80}")
-    optimizer = tg.TGD([sentence], engine=engine, output_format=fmt)
+    # 80 characters are at most 80 tokens, plus the tags: the answer always fits in 100 tokens
+    optimizer = tg.TGD([sentence], engine=engine, output_format=fmt, sampling={"max_tokens": 100})
     [report] = optimizer.step()
     assert report.attempts >= 1 and not report.errors, report
     assert report.accepted and sentence.value == report.new_value
