@@ -29,7 +29,7 @@ OPS = (">=", "<=")
 
 @dataclass(frozen=True)
 class Goal:
-    """One clinical goal, e.g. ``Goal("PTV", "D95", ">=", 70)`` or ``Goal("RECTUM", "V70", "<=", 20)``.
+    """One clinical goal, e.g. ``Goal("PTV", "D95", ">=", 70)`` (D95 at least 70 Gy).
 
     ``metric``: ``Dxx`` (dose in Gy received by at least xx % of the structure), ``Vxx`` (percent
     of the structure receiving at least xx Gy), ``mean``, ``max`` or ``min`` (Gy).
@@ -141,34 +141,57 @@ def render_goals(results: Sequence[GoalResult]) -> str:
     return "\n".join(lines)
 
 
+PUSH_KINDS = ("squared_underdose", "squared_deviation", "dvh_min")
+LIMIT_KINDS = ("squared_overdose", "squared_deviation", "max_dose", "mean_dose", "eud", "dvh_max")
+
+
+def _num(x: float) -> str:
+    return f"{round(x, 1):g}"
+
+
+def _weights(objectives, factor: float) -> list[str]:
+    return [prompts.CHANGE_WEIGHT.format(kind=o.kind, old=_num(o.weight),
+                                         new=_num(min(max(o.weight * factor, 0.1), 1000.0)))
+            for o in objectives]
+
+
 def goal_hints(results: Sequence[GoalResult], objectives: Sequence[Any], target: str) -> str:
-    """Planner's rules of thumb for the missed goals, naming the plan's objectives."""
+    """Planner's rules of thumb for the missed goals, as concrete changes to the plan's
+    objectives (weights doubled or halved, dose levels moved by 1 Gy)."""
     hints = []
     missed = [r for r in results if not r.met]
     for r in missed:
         g = r.goal
         on = [o for o in objectives if o.structure == g.structure]
-        names = ", ".join(f"{o.kind} weight {o.weight:g} dose {o.dose_gy:g} Gy" for o in on)
         if g.structure == target and g.op == ">=":
-            hints.append(prompts.HINT_TARGET_COLD.format(label=g.label, structure=g.structure,
-                                                         objectives=names or "none", value=g.value))
-        elif g.structure == target:
-            hints.append(prompts.HINT_TARGET_HOT.format(label=g.label, structure=g.structure,
-                                                        value=g.value))
-        elif on:
-            hints.append(prompts.HINT_OAR.format(label=g.label, structure=g.structure,
-                                                 objectives=names, value=g.value))
+            push = [o for o in on if o.kind in PUSH_KINDS]
+            changes = _weights(push, 2.0) + [
+                prompts.CHANGE_DOSE.format(kind=o.kind, old=_num(o.dose_gy),
+                                           new=_num(o.dose_gy + 1.0))
+                for o in push if g.unit == "Gy" and o.dose_gy < g.value + 2.0
+            ]
+            template = prompts.HINT_TARGET_COLD
         else:
-            hints.append(prompts.HINT_OAR_NONE.format(label=g.label, structure=g.structure))
+            changes = _weights([o for o in on if o.kind in LIMIT_KINDS], 2.0)
+            template = prompts.HINT_TARGET_HOT if g.structure == target else prompts.HINT_OAR
+        if changes:
+            hints.append(template.format(label=g.label, structure=g.structure,
+                                         changes="; ".join(changes)))
+        else:
+            hints.append(prompts.HINT_NONE.format(label=g.label, structure=g.structure))
     if missed:
         missed_structures = {r.goal.structure for r in missed}
         for structure in dict.fromkeys(r.goal.structure for r in results):
             own = [r for r in results if r.goal.structure == structure]
-            if structure in missed_structures or structure == target:
+            limits = [o for o in objectives if o.structure == structure and o.kind in LIMIT_KINDS]
+            if structure in missed_structures or structure == target or not limits:
                 continue
             if all(r.margin > 0.1 * max(abs(r.goal.value), 1.0) for r in own):
-                margins = ", ".join(f"{r.goal.label} margin {r.margin:.1f} {r.goal.unit}" for r in own)
-                hints.append(prompts.HINT_RELAX.format(structure=structure, margins=margins))
+                margins = ", ".join(
+                    f"{r.goal.label} margin {r.margin:.1f} {r.goal.unit}" for r in own
+                )
+                hints.append(prompts.HINT_RELAX.format(structure=structure, margins=margins,
+                                                       changes="; ".join(_weights(limits, 0.5))))
     elif results:
         worst = min(results, key=lambda r: r.margin / max(abs(r.goal.value), 1.0))
         hints.append(prompts.HINT_ALL_MET.format(label=worst.goal.label, margin=worst.margin,

@@ -21,25 +21,26 @@ FEEDBACK = (
 FEEDBACK_FAILED = "The plan could not be evaluated: {error}. Fix the plan so that it can be used."
 
 HINT_TARGET_COLD = (
-    "- {label} is missed (target underdosed): raise the weight of the {structure} objectives "
-    "that push dose up ({objectives}), or raise their dose_gy slightly above {value:.1f} Gy."
+    "- {label} is missed (target underdosed): push more dose into {structure}, e.g. {changes}."
 )
 HINT_TARGET_HOT = (
-    "- {label} is missed (hot spot in the target): raise the weight of the {structure} "
-    "squared_overdose or max_dose objective, or lower its dose_gy towards {value:.1f} Gy."
+    "- {label} is missed (hot spot in the target): penalize high dose in {structure} more, "
+    "e.g. {changes}."
 )
 HINT_OAR = (
-    "- {label} is missed (organ at risk overdosed): raise the weight of the {structure} "
-    "objectives ({objectives}) or lower their dose_gy below {value:.1f}."
+    "- {label} is missed (organ at risk overdosed): penalize dose in {structure} more, "
+    "e.g. {changes}."
 )
-HINT_OAR_NONE = (
-    "- {label} is missed and the plan has no objective on {structure}: add one "
+HINT_NONE = (
+    "- {label} is missed and the plan has no objective on {structure} that acts on it: add one "
     "(e.g. dvh_max or max_dose) or lower the target weights that spill dose into it."
 )
 HINT_RELAX = (
-    "- {structure} meets its goals with room to spare ({margins}); its objective weights can be "
-    "lowered to help the missed goals."
+    "- {structure} meets its goals with room to spare ({margins}); its objectives can be "
+    "relaxed to help the missed goals, e.g. {changes}."
 )
+CHANGE_WEIGHT = "{kind} weight {old} -> {new}"
+CHANGE_DOSE = "{kind} dose_gy {old} -> {new}"
 HINT_ALL_MET = (
     "- Every goal is met. Keep the plan; small changes may widen the smallest margin "
     "({label}, {margin:.1f} {unit})."

@@ -139,21 +139,26 @@ def test_goals_naming_missing_structures_are_rejected(tg119_loss):
         make_loss(tg119_loss.case, [Goal("RECTUM", "V70", "<=", 20)])
 
 
-def test_hints_name_the_objectives_to_change():
+def test_hints_propose_concrete_changes_to_the_objectives():
     from textgrad_sci.losses.dose import Objective
     from textgrad_sci.losses.plan_goals import GoalResult, goal_hints
 
     objectives = [Objective("PTV", "squared_underdose", 70, 10),
-                  Objective("OAR", "max_dose", 40, 5)]
+                  Objective("PTV", "squared_overdose", 72, 4),
+                  Objective("OAR", "max_dose", 40, 5), Objective("FEMUR", "max_dose", 30, 8)]
     cold = GoalResult(Goal("PTV", "D95", ">=", 70), 66.0, -4.0)
+    hot = GoalResult(Goal("PTV", "max", "<=", 75), 78.0, -3.0)
     hot_oar = GoalResult(Goal("OAR", "V50", "<=", 20), 35.0, -15.0)
     spare = GoalResult(Goal("FEMUR", "max", "<=", 50), 20.0, 30.0)
-    text = goal_hints([cold, hot_oar, spare], objectives, "PTV")
-    assert "PTV D95 is missed (target underdosed)" in text
-    assert "squared_underdose weight 10 dose 70 Gy" in text
-    assert "OAR V50Gy is missed (organ at risk overdosed)" in text and "max_dose weight 5" in text
-    assert "FEMUR meets its goals with room to spare" in text
+    text = goal_hints([cold, hot, hot_oar, spare], objectives, "PTV")
+    assert ("PTV D95 is missed (target underdosed): push more dose into PTV, e.g. "
+            "squared_underdose weight 10 -> 20; squared_underdose dose_gy 70 -> 71.") in text
+    assert "PTV max is missed (hot spot in the target)" in text
+    assert "squared_overdose weight 4 -> 8" in text
+    assert "OAR V50Gy is missed (organ at risk overdosed)" in text
+    assert "max_dose weight 5 -> 10" in text
+    assert "FEMUR meets its goals with room to spare" in text and "weight 8 -> 4" in text
     assert "Every goal is met" in goal_hints([spare], objectives, "PTV")
-    lonely = goal_hints([GoalResult(Goal("FEMUR", "max", "<=", 10), 20.0, -10.0)], objectives,
+    lonely = goal_hints([GoalResult(Goal("BLADDER", "max", "<=", 10), 20.0, -10.0)], objectives,
                         "PTV")
-    assert "has no objective on FEMUR" in lonely
+    assert "has no objective on BLADDER" in lonely
