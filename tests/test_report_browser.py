@@ -8,6 +8,7 @@ import shutil
 import pytest
 from report_support import FEEDBACK_TEXT, STEPS, chrome, make_run
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 from textgrad_sci.report import write_report
@@ -80,6 +81,9 @@ def test_timeline_selects_a_step_and_search_finds_text(page):
     driver, _, _ = page
     _click(driver, driver.find_element(By.CSS_SELECTOR, '#timeline tr.step-row[data-step="0"] td'))
     assert _visible_step(driver).get_attribute("data-step") == "0"
+    assert driver.current_url.endswith("#step-0")  # a link to this step
+    driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ARROW_RIGHT)
+    assert _visible_step(driver).get_attribute("data-step") == "1"
     box = driver.find_element(By.ID, "search")
     _click(driver, box)
     box.send_keys("docking tool crashed")
@@ -94,6 +98,9 @@ def test_timeline_selects_a_step_and_search_finds_text(page):
     )
     hits = driver.find_elements(By.CSS_SELECTOR, "#timeline .hits")
     assert all(int(h.get_attribute("textContent")) > 0 for h in hits)
+    driver.get(driver.current_url.split("#")[0] + "#step-1")
+    driver.refresh()
+    assert _visible_step(driver).get_attribute("data-step") == "1"
 
 
 def test_no_network_request_and_no_errors(page):
@@ -103,7 +110,7 @@ def test_no_network_request_and_no_errors(page):
         ".concat(performance.getEntriesByType('navigation').map(e => e.name));"
     )
     assert resources and all(u.startswith(("file:", "data:")) for u in resources), resources
-    report_url = driver.current_url
+    report_url = driver.current_url.split("#")[0]
     sent = [
         json.loads(entry["message"])["message"]["params"]
         for entry in driver.get_log("performance")

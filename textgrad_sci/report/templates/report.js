@@ -20,6 +20,7 @@
     document.querySelectorAll(".chart .pt").forEach(function (p) {
       p.classList.toggle("current", p.dataset.step === String(n));
     });
+    try { history.replaceState(null, "", "#step-" + n); } catch (e) { /* some file: pages */ }
   }
   function selectNode(step, id) {
     if (!step) return;
@@ -86,7 +87,22 @@
   var prev = document.getElementById("prev-step"), next = document.getElementById("next-step");
   if (prev) prev.addEventListener("click", function () { shift(-1); });
   if (next) next.addEventListener("click", function () { shift(1); });
-  if (steps.length) selectStep(steps[steps.length - 1].dataset.step);
+  var linked = /^#step-(\d+)$/.exec(location.hash);
+  if (linked && stepEl(linked[1])) {
+    selectStep(linked[1]);
+    document.getElementById("step-view").scrollIntoView();
+  } else if (steps.length) {
+    var keep = location.hash;
+    selectStep(steps[steps.length - 1].dataset.step);
+    try { history.replaceState(null, "", keep || location.pathname); } catch (e) { /* ignore */ }
+  }
+  document.addEventListener("keydown", function (ev) {
+    var tag = (ev.target.tagName || "").toLowerCase();
+    if (tag === "input" || tag === "select" || tag === "textarea" || ev.altKey || ev.ctrlKey || ev.metaKey) return;
+    if (ev.key === "ArrowLeft") shift(-1);
+    else if (ev.key === "ArrowRight") shift(1);
+    else if (ev.key === "/") { ev.preventDefault(); document.getElementById("search").focus(); }
+  });
 
   // -- search: highlight matches, open collapsed texts, count matches per step ---------------
   var input = document.getElementById("search");
