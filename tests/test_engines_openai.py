@@ -262,3 +262,11 @@ def test_grammar_is_sent_only_to_servers_that_take_one(server):
     assert server.requests[-1]["body"]["grammar"] == spec.grammar
     engine.chat("hi", output=OutputSpec(tag="B"))
     assert server.requests[-1]["body"]["grammar"].startswith('root ::= "<B>" body "</B>"')
+
+
+def test_an_outage_does_not_downgrade_structured_output(server):
+    server.then(*[("status", 500, {}, "overloaded")] * 3, ("ok", '{"x": "1"}'))
+    engine = make(server, attempts=2)
+    assert engine.chat("hi", output=OutputSpec(json_schema=SCHEMA)) == '{"x": "1"}'
+    assert engine.structured_output == "json_schema"
+    assert engine.usage.total.retries == 1

@@ -13,6 +13,7 @@ request's grammar (or a tag grammar) there.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 from typing import Any
@@ -22,6 +23,7 @@ from .base import ChatRequest, ChatResponse, Engine, EngineError
 from .local import tag_grammar
 from .retry import RetryPolicy, TransientEngineError, parse_retry_after
 
+log = logging.getLogger("textgrad_sci.engines")
 MODES = ("json_schema", "json_object", "text")
 _DOWNGRADE_STATUS = {400, 415, 422, 500, 501}
 _TRANSIENT_STATUS = {408, 409, 425, 429}
@@ -97,14 +99,20 @@ class OpenAIEngine(Engine):
     # -- one raw request -------------------------------------------------------------------------
     def _complete(self, request: ChatRequest) -> ChatResponse:
         schema = request.output.json_schema if request.output else None
+        mode = self.structured_output if schema is not None else "text"
         while True:
-            mode = self.structured_output if schema is not None else "text"
             try:
-                return self._send(request, mode, schema)
+                response = self._send(request, mode, schema)
             except _Rejected as rejected:
                 if mode == "text":
                     raise rejected.error from None
-                self.structured_output = MODES[MODES.index(mode) + 1]
+                mode = MODES[MODES.index(mode) + 1]
+                continue
+            if schema is not None and mode != self.structured_output:
+                # remembered only once it worked, so an outage does not downgrade the engine
+                log.warning("%s: structured output falls back to %s", self.model, mode)
+                self.structured_output = mode
+            return response
 
     def _send(self, request: ChatRequest, mode: str, schema: dict | None) -> ChatResponse:
         import openai
