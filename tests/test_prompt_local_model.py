@@ -9,7 +9,7 @@ pytestmark = pytest.mark.local_model
 
 
 def test_one_epoch_on_the_local_model(tmp_path):
-    task = load_task("object-counting", n=10, sizes=(2, 1, 1), seed=0)
+    task = load_task("object-counting", n=10, sizes=(2, 1, 0), seed=0)
     engine = tg.get_engine("local")
     critic = tg.get_engine("local?max_tokens=32")
     config = TrainConfig(
@@ -21,7 +21,7 @@ def test_one_epoch_on_the_local_model(tmp_path):
     (line,) = run.steps()
     for p in line["predictions"]:  # the answer grammar makes every response checkable
         assert p["response"].splitlines()[-1].startswith("Answer: ")
-    assert 0.0 <= line["losses"]["val_accuracy"] <= 1.0 and "test_accuracy" in line["losses"]
+    assert 0.0 <= line["losses"]["val_accuracy"] <= 1.0
     prompt_node = next(n for n in line["graph"]["nodes"] if n["name"] == "system_prompt")
     assert len(prompt_node["feedback"]) == 2
     update = line["updates"][0]

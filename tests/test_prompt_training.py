@@ -21,18 +21,22 @@ def test_minibatch_feedback_reaches_the_prompt_from_every_example():
     task = _task()
     engine, script = counting_engine(_all(task), ["GOOD prompt"])
     trainer = PromptTrainer(task, engine, TrainConfig(batch_size=4, progress=False))
-    total, predictions = trainer.forward(task.train[:4])
+    total, predictions, responses = trainer.forward(task.train[:4])
     assert len(predictions) == 4 and not any(p["correct"] for p in predictions)
     total.backward(engine)
     prompt = trainer.prompt
-    responses = {
+    names = {
         v.name
-        for v in total.predecessors
-        for v in v.predecessors
+        for loss in total.predecessors
+        for v in loss.predecessors
         if v.role_description == "the language model's response to the question"
     }
+    assert names == {r.name for r in responses} and len(names) == 4
     sources = [ctx["source"] for ctx in prompt.gradients_context.values()]
-    assert len(responses) == 4 and sorted(sources) == sorted(responses)
+    assert sorted(sources) == sorted(names)
+    trainer._order_feedback(responses)
+    ordered = [prompt.gradients_context[g]["source"] for g in prompt.gradients]
+    assert ordered == [r.name for r in responses]
     assert all(g.value == FEEDBACK for g in prompt.gradients)
     assert script.counts == {"forward": 4, "feedback": 8, "update": 0}
 

@@ -20,6 +20,9 @@ from .data import Example
 from .tasks import Task
 
 MAX_PROMPT_CHARS = 3000
+# For grammar-decoding engines: a new prompt of 20 to 600 characters, so that a small model
+# closes the tag within its token budget (API engines ignore the grammar).
+PROMPT_BODY_GBNF = "[^<]{20,600}"
 
 
 @dataclass
@@ -76,6 +79,7 @@ class PromptTrainer:
             requires_grad=True,
             name="system_prompt",
             validator=validate_prompt,
+            output_format=tg.TagFormat(body_gbnf=PROMPT_BODY_GBNF),
         )
         self.model = tg.BlackboxLLM(self.engine, self.prompt)
         self.loss_fn = self._make_loss()
@@ -169,8 +173,11 @@ class PromptTrainer:
         checker = tg.StringBasedFunction(check, prompts.CHECK_PURPOSE, engine=self.optimizer_engine)
         return lambda q, r, y: checker({"prediction": r, "ground_truth": y})
 
-    def forward(self, batch: Sequence[Example]) -> tuple[tg.Variable, list[dict]]:
-        """Answer every question concurrently, a loss per example, combined with ``sum``."""
+    def forward(
+        self, batch: Sequence[Example]
+    ) -> tuple[tg.Variable, list[dict], list[tg.Variable]]:
+        """Answer every question concurrently, a loss per example, combined with ``sum``.
+        Returns the total loss, a record per example and the responses (in batch order)."""
         params = self.answer_params()
 
         def one(ex: Example) -> tuple[tg.Variable, dict]:
@@ -179,16 +186,27 @@ class PromptTrainer:
             response = self.model(q, response_role_description=prompts.PREDICTION_ROLE, **params)
             loss = self.loss_fn(q, response, y)
             ok = self._check(response.value, ex)
-            return loss, {
-                "question": ex.question,
-                "answer": ex.answer,
-                "response": response.value,
-                "correct": ok,
-            }
+            return (
+                loss,
+                response,
+                {
+                    "question": ex.question,
+                    "answer": ex.answer,
+                    "response": response.value,
+                    "correct": ok,
+                },
+            )
 
         results = tg.parallel_map(one, batch, self.config.concurrency)
         total = tg.sum([r[0] for r in results], "evaluations of a minibatch of responses")
-        return total, [r[1] for r in results]
+        return total, [r[2] for r in results], [r[1] for r in results]
+
+    def _order_feedback(self, responses: list[tg.Variable]) -> None:
+        """Put the prompt's feedback in minibatch order: backward runs concurrently, so arrival
+        order varies, and the update request (its cache and cassette key) must not."""
+        index = {r.name: i for i, r in enumerate(responses)}
+        context = self.prompt.gradients_context
+        self.prompt.gradients.sort(key=lambda g: index.get(context[g].get("source"), len(index)))
 
     # -- training ---------------------------------------------------------------------------------
     def steps_per_epoch(self) -> int:
@@ -209,9 +227,10 @@ class PromptTrainer:
         epoch, batch = self.batch(step)
         self.optimizer.zero_grad()
         with timer("forward"):
-            total, predictions = self.forward(batch)
+            total, predictions, responses = self.forward(batch)
         with timer("backward"):
             total.backward(self.optimizer_engine, self.config.concurrency)
+            self._order_feedback(responses)
         old = self.prompt.value
         with timer("update"):
             report = self.optimizer.step()[0]
