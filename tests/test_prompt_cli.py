@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 from prompt_support import counting_engine
 from test_prompt_refine import refine_script
 from textgrad_sci.domains.prompt import load_task
@@ -47,30 +48,9 @@ def test_prompt_optimize_writes_run_table_plot_and_resumes(tmp_path, capsys):
     meta = json.loads((run_dir / "run.json").read_text())
     assert meta["status"] == "completed" and meta["summary"]["final"]["test"] == 1.0
     calls = dict(script.counts)
-    assert (
-        main(
-            [
-                "prompt",
-                "optimize",
-                "--resume",
-                str(run_dir),
-                "--engine",
-                "promptscript:",
-                "--n",
-                "24",
-                "--split",
-                "8,8,8",
-                "--seed",
-                "5",
-                "--epochs",
-                "2",
-                "--batch-size",
-                "4",
-                "--quiet",
-            ]
-        )
-        == 0
-    )
+    resume = ["prompt", "optimize", "--resume", str(run_dir), "--engine", "promptscript:"]
+    assert main([*resume, "--quiet"]) == 0
+    assert "with its recorded task, n, split, epochs, batch_size, seed" in capsys.readouterr().err
     assert script.counts == calls  # nothing left to do, nothing recomputed
 
 
@@ -129,3 +109,46 @@ def test_answer_refine_votes_and_records(tmp_path, capsys):
     steps = [json.loads(line) for line in (run_dir / "steps.jsonl").read_text().splitlines()]
     assert [s["vote"] for s in steps] == ["A", "C", "C"]
     assert (run_dir / "plots" / "votes.png").exists()
+
+
+def test_answer_refine_resumes_after_a_crash(tmp_path, capsys):
+    engine, seen = refine_script(["Clue two.\nAnswer: (C)"])
+    inner = engine._script
+
+    def crash_on_second_update(request):
+        if request.output is not None and request.output.tag and seen["update"] >= 1:
+            raise RuntimeError("simulated crash")
+        return inner(request)
+
+    engine._script = crash_on_second_update
+    register_engine("refinecrash", lambda _rest, **_: engine)
+    run_dir = tmp_path / "ans"
+    args = [
+        "answer",
+        "refine",
+        "--question",
+        "Which?",
+        "--choices",
+        "x",
+        "y",
+        "z",
+        "--steps",
+        "3",
+        "--engine",
+        "refinecrash:",
+        "--run-dir",
+        str(run_dir),
+        "--quiet",
+    ]
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        main(args)
+    engine2, seen2 = refine_script(["Third.\nAnswer: (B)"])
+    register_engine("refinegood", lambda _rest, **_: engine2)
+    assert (
+        main(["answer", "refine", "--resume", str(run_dir), "--engine", "refinegood:", "--quiet"])
+        == 0
+    )
+    steps = [json.loads(line) for line in (run_dir / "steps.jsonl").read_text().splitlines()]
+    assert [s["step"] for s in steps] == [0, 1, 2, 3]
+    assert [s["vote"] for s in steps] == ["A", "C", "B", "B"]
+    assert seen2["update"] == 2 and "majority vote: B" in capsys.readouterr().out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -126,18 +127,51 @@ def _sizes(text: str) -> list[float]:
     return [p if p < 1 else int(p) for p in parts]
 
 
-def _open_run(args: argparse.Namespace, command: str, config: dict, engine) -> tg.Run:
-    directory = args.resume or args.run_dir or _default_dir(command)
-    if args.resume and not (Path(args.resume) / "run.json").exists():
+OPTIMIZE_SETTINGS = (
+    "task",
+    "dataset",
+    "checker",
+    "n",
+    "split",
+    "epochs",
+    "batch_size",
+    "seed",
+    "max_tokens",
+    "loss",
+    "no_gate",
+    "no_grammar",
+    "initial_prompt",
+)
+REFINE_SETTINGS = ("question", "choices", "answer", "initial_answer", "steps", "max_tokens")
+
+
+def _run_dir(args: argparse.Namespace, command: str, names: tuple[str, ...]) -> Path:
+    """The run directory; when it already holds a run, its recorded settings replace ``args``'s
+    (so ``--resume DIR`` alone continues the same task)."""
+    directory = Path(args.resume or args.run_dir or _default_dir(command))
+    meta_path = directory / "run.json"
+    if args.resume and not meta_path.exists():
         raise SystemExit(f"--resume {args.resume}: no run there (run.json is missing)")
-    run = tg.Run(directory, config, engine)
-    saved = run.meta.get("config", {})
-    if run.meta.get("resumed") and saved and saved != config:
-        print(f"note: resuming {directory} with its recorded settings", file=sys.stderr)
-    return run
+    if meta_path.exists():
+        saved = json.loads(meta_path.read_text(encoding="utf-8")).get("config", {}).get("args", {})
+        changed = [k for k in names if k in saved and saved[k] != getattr(args, k)]
+        for k in names:
+            if k in saved:
+                setattr(args, k, saved[k])
+        if changed:
+            print(
+                f"note: resuming {directory} with its recorded {', '.join(changed)}",
+                file=sys.stderr,
+            )
+    return directory
+
+
+def _args_record(args: argparse.Namespace, names: tuple[str, ...]) -> dict:
+    return {k: getattr(args, k) for k in names}
 
 
 def optimize_command(args: argparse.Namespace) -> int:
+    directory = _run_dir(args, "prompt", OPTIMIZE_SETTINGS)
     if args.task is None and args.dataset is None:
         args.task = "object-counting"
     try:
@@ -164,8 +198,13 @@ def optimize_command(args: argparse.Namespace) -> int:
         print(f"textgrad-sci prompt optimize: {err}", file=sys.stderr)
         return 2
     engine, critic = _engines(args)
-    settings = {"task": task.describe, "train": config_dict(config), "critic": args.critic}
-    run = _open_run(args, "prompt", settings, engine)
+    settings = {
+        "task": task.describe,
+        "train": config_dict(config),
+        "critic": args.critic,
+        "args": _args_record(args, OPTIMIZE_SETTINGS),
+    }
+    run = tg.Run(directory, settings, engine)
     trainer = PromptTrainer(task, engine, config, optimizer_engine=critic)
     try:
         summary = trainer.fit(run)
@@ -187,7 +226,7 @@ def register_answer(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("answer", help="refine an answer at test time")
     sub = parser.add_subparsers(dest="answer_command", metavar="ACTION", required=True)
     ref = sub.add_parser("refine", help="critique and rewrite an answer, then majority vote")
-    ref.add_argument("--question", required=True)
+    ref.add_argument("--question", help="the question (required unless resuming)")
     ref.add_argument("--choices", nargs="+", default=[], help="options, shown as (A), (B), ...")
     ref.add_argument("--answer", default=None, help="the correct answer, to report correctness")
     ref.add_argument("--initial-answer", default=None, help="start from this answer")
@@ -198,6 +237,10 @@ def register_answer(subparsers: argparse._SubParsersAction) -> None:
 
 
 def refine_command(args: argparse.Namespace) -> int:
+    directory = _run_dir(args, "answer", REFINE_SETTINGS)
+    if not args.question or not args.question.strip():
+        print("textgrad-sci answer refine: give --question (or --resume RUN_DIR)", file=sys.stderr)
+        return 2
     if args.steps < 0:
         print("textgrad-sci answer refine: --steps must be at least 0", file=sys.stderr)
         return 2
@@ -206,14 +249,8 @@ def refine_command(args: argparse.Namespace) -> int:
         return 2
     engine, critic = _engines(args)
     example = Example(args.question, args.answer or "", tuple(args.choices))
-    config = {
-        "question": args.question,
-        "choices": args.choices,
-        "steps": args.steps,
-        "max_tokens": args.max_tokens,
-        "initial_answer": args.initial_answer,
-    }
-    run = _open_run(args, "answer", config, engine)
+    config = {"critic": args.critic, "args": _args_record(args, REFINE_SETTINGS)}
+    run = tg.Run(directory, config, engine)
     refiner = AnswerRefiner(engine, critic, max_tokens=args.max_tokens)
     steps = run.steps()
     first = steps[0]["answer"] if steps else args.initial_answer
