@@ -23,7 +23,7 @@ SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 THREADS_ENV_VAR = "TEXTGRAD_SCI_LOCAL_THREADS"
 DEFAULT_MAX_TOKENS = 512
 DEFAULT_SEED = 0
-DEFAULT_CTX = 4096
+DEFAULT_CTX = 8192  # SmolLM2's training context; the KV cache then takes about 190 MB
 SAMPLING_EXTRAS = {"repeat_penalty", "top_k", "min_p", "presence_penalty", "frequency_penalty"}
 
 # Free text inside <tag>...</tag>: anything that does not contain a closing tag.
