@@ -13,9 +13,18 @@ void matvec(const int64_t* rptr, const C* cols, const float* vals, const std::ve
             const double* x, double* y) {
   run_ranges(bounds, [&](int64_t begin, int64_t end, int) {
     for (int64_t i = begin; i < end; ++i) {
-      double acc = 0.0;
-      for (int64_t k = rptr[i]; k < rptr[i + 1]; ++k) acc += static_cast<double>(vals[k]) * x[cols[k]];
-      y[i] = acc;
+      // Four partial sums break the floating-point add dependency chain.
+      double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0;
+      int64_t k = rptr[i];
+      const int64_t stop = rptr[i + 1];
+      for (; k + 4 <= stop; k += 4) {
+        a0 += static_cast<double>(vals[k]) * x[cols[k]];
+        a1 += static_cast<double>(vals[k + 1]) * x[cols[k + 1]];
+        a2 += static_cast<double>(vals[k + 2]) * x[cols[k + 2]];
+        a3 += static_cast<double>(vals[k + 3]) * x[cols[k + 3]];
+      }
+      for (; k < stop; ++k) a0 += static_cast<double>(vals[k]) * x[cols[k]];
+      y[i] = (a0 + a1) + (a2 + a3);
     }
   });
 }
