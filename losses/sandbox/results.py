@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from typing import Any
 
 STATUSES = (
@@ -14,6 +16,30 @@ STATUSES = (
     "compile_error",
     "not_run",
 )
+
+
+@lru_cache(maxsize=4096)
+def split_assert(source: str) -> dict | None:
+    """For tests ending in ``assert LEFT == RIGHT``: the setup before it and both sides as
+    source text, so the sandbox reports actual and expected values (None for other tests)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    last = tree.body[-1] if tree.body else None
+    if not (
+        isinstance(last, ast.Assert)
+        and isinstance(last.test, ast.Compare)
+        and len(last.test.ops) == 1
+        and isinstance(last.test.ops[0], ast.Eq)
+    ):
+        return None
+    left = ast.get_source_segment(source, last.test.left)
+    right = ast.get_source_segment(source, last.test.comparators[0])
+    if left is None or right is None:
+        return None
+    setup = ast.unparse(ast.Module(body=tree.body[:-1], type_ignores=[]))
+    return {"setup": setup, "left": f"({left})", "right": f"({right})"}
 
 
 @dataclass
@@ -39,6 +65,9 @@ class TestCase:
             job["timeout"] = self.timeout
         if self.source is not None:
             job["source"] = self.source
+            split = split_assert(self.source)
+            if split:
+                job["split"] = split
         else:
             job.update(args=list(self.args), kwargs=dict(self.kwargs), expected=self.expected)
         return job

@@ -7,6 +7,7 @@ wait (idle, before any code arrives) for their one job, which hides the start-up
 from __future__ import annotations
 
 import json
+import marshal
 import os
 import re
 import secrets
@@ -283,7 +284,7 @@ class Sandbox:
     def _collect(self, proc: _Process, job: dict, cases: list[TestCase], nonce: str) -> RunResult:
         started = time.perf_counter()
         deadline = started + self.limits.wall_for(len(cases))
-        payload = json.dumps(job).encode()
+        payload = marshal.dumps(job)
         writer = threading.Thread(target=_feed, args=(proc.popen.stdin, payload), daemon=True)
         writer.start()
         sel = selectors.DefaultSelector()
@@ -292,12 +293,14 @@ class Sandbox:
         sel.register(proc.popen.stderr, selectors.EVENT_READ, "err")
         sel.register(proc.results_fd, selectors.EVENT_READ, "res")
         cap = self.limits.output_bytes
+        results_cap = (1 << 20) + len(cases) * 4 * (self.limits.output_chars + 1000)
         killed, done, ready = "", False, False
         open_streams = 3
         while open_streams and not done:
             remaining = deadline - time.perf_counter()
             if remaining <= 0:
                 killed = "wall_clock"
+            if killed:
                 break
             for key, _ in sel.select(timeout=min(remaining, 0.5)):
                 fd = key.fd if key.data == "res" else key.fileobj.fileno()
@@ -307,8 +310,12 @@ class Sandbox:
                     open_streams -= 1
                     continue
                 buf = buffers[key.data]
-                if key.data == "res" or len(buf) < cap:
-                    buf.extend(chunk if key.data == "res" else chunk[: cap - len(buf)])
+                limit = results_cap if key.data == "res" else cap
+                if len(buf) < limit:
+                    buf.extend(chunk[: limit - len(buf)])
+                elif key.data == "res":
+                    killed = "results_flood"
+                    break
                 if key.data == "res":
                     done = b'"done": true' in buf[-64:] or b'"done":true' in buf[-64:]
                     ready = ready or b'"ready"' in buf[:64]
@@ -384,6 +391,8 @@ def _death(killed: str, exit_code: int | None, limits: Limits, wall: float) -> t
             f"killed after the run's wall-clock limit of {wall:g} s "
             "(an endless loop, possibly one that catches the timeout)"
         )
+    if killed == "results_flood":
+        return "runtime_error", "killed: the code flooded the harness's results channel"
     sig = -exit_code if exit_code is not None and exit_code < 0 else None
     if exit_code is not None and exit_code > 128:
         sig = exit_code - 128
