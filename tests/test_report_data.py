@@ -301,3 +301,15 @@ def test_a_step_that_cannot_be_laid_out_shows_its_raw_record(scripted_run, monke
     extras = dict(data["steps"][0]["extras"])
     assert extras["this step could not be laid out"]["text"] == "RuntimeError: layout bug"
     assert FEEDBACK_TEXT in extras["raw record"]["text"]
+
+
+def test_many_scores_fold_extra_charts(tmp_path):
+    from textgrad_sci.report.render import MAX_CHARTS
+
+    run = tg.Run(tmp_path, {})
+    for i in range(2):
+        with run.step(i) as s:
+            s.record(losses={f"mol{k}.qed": 0.1 * k + i for k in range(MAX_CHARTS + 3)})
+    page = write_report(tmp_path).read_text(encoding="utf-8")
+    assert page.count('<figure class="chart"') == MAX_CHARTS + 3
+    assert "3 more scores</summary>" in page

@@ -45,8 +45,8 @@ RUN_FILES = {"run.json", "steps.jsonl", "events.jsonl", "report.html"}
 MAX_FILE_BYTES = 200_000
 MAX_TEXT = 20_000
 """Longer texts are cut on the page (the run directory keeps them whole)."""
-COLLAPSE_CHARS = 320
-COLLAPSE_LINES = 6
+COLLAPSE_CHARS = 500
+COLLAPSE_LINES = 12
 
 
 def _text(value: Any) -> str:

@@ -9,6 +9,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 TEMPLATES = Path(__file__).parent / "templates"
+MAX_CHARTS = 9
+"""Score charts shown at once; the rest are one click away."""
 
 
 @lru_cache(maxsize=1)
@@ -33,4 +35,6 @@ def _asset(name: str) -> Markup:
 def render_page(data: dict) -> str:
     """The HTML text of a report for ``data`` from :func:`build_page_data`."""
     template = environment().get_template("report.html.j2")
-    return template.render(**data, css=_asset("report.css"), js=_asset("report.js"))
+    return template.render(
+        **data, css=_asset("report.css"), js=_asset("report.js"), max_charts=MAX_CHARTS
+    )
