@@ -28,9 +28,11 @@ def test_api_key_never_written(tmp_path, monkeypatch, where):
     log_file = tmp_path / "logs" / "engine.log"
     log_file.parent.mkdir()
     handler = logging.FileHandler(log_file)
-    logger = logging.getLogger("textgrad_sci")
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
+    loggers = [logging.getLogger(name) for name in ("textgrad_sci", "openai", "httpx", "httpcore")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:  # everything the call path and the SDK log, at DEBUG
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG)
 
     def leaky(body: dict) -> str:  # a model that repeats the key it was shown
         return f"<IMPROVED_VARIABLE>use key {key} now</IMPROVED_VARIABLE>"
@@ -65,9 +67,12 @@ def test_api_key_never_written(tmp_path, monkeypatch, where):
             run.finish({"final": x.value})
             assert server.requests[0]["headers"]["authorization"] == f"Bearer {key}"
     finally:
-        logger.removeHandler(handler)
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.removeHandler(handler)
+            logger.setLevel(level)
         handler.close()
-    assert "attempt 1/2 failed" in log_file.read_text()
+    logged = log_file.read_text()
+    assert "attempt 1/2 failed" in logged and "Sending HTTP Request" in logged
     assert engine.usage.total.cache_hits == 1
     assert sorted(p.name for p in (tmp_path / "run").iterdir()) == [
         "events.jsonl", "run.json", "steps.jsonl",
