@@ -35,8 +35,8 @@ def _ask(directory: str, answer: str, results) -> None:
     results.put((os.getpid(), response.text, response.cached))
 
 
-def _write(directory: str, worker: int) -> None:
-    cache = DiskCache(directory)
+def _write(cache: DiskCache | str, worker: int) -> None:
+    cache = DiskCache(cache) if isinstance(cache, str) else cache  # an inherited one reconnects
     for i in range(60):
         request = build_request("m", f"prompt {i % 40}")
         cache.put(request.key(), request, ChatResponse(text=f"answer {i % 40}", prompt_tokens=i))
@@ -103,10 +103,12 @@ def test_engine_uses_cache_and_counts_hits(tmp_path):
 
 
 def test_concurrent_writers_do_not_corrupt_the_cache(tmp_path):
-    procs = [FORK.Process(target=_write, args=(str(tmp_path), w)) for w in range(3)]
+    cache = DiskCache(tmp_path)
+    cache.get("warm")  # the parent's connection exists before the fork
+    procs = [FORK.Process(target=_write, args=(str(tmp_path), 0))]
+    procs += [FORK.Process(target=_write, args=(cache, w)) for w in (1, 2)]
     for p in procs:
         p.start()
-    cache = DiskCache(tmp_path)
     errors: list[BaseException] = []
 
     def thread_writer(offset: int) -> None:

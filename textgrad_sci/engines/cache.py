@@ -54,6 +54,8 @@ class DiskCache:
 
     def _connect(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
+        if conn is not None and self._local.pid != os.getpid():
+            conn = None  # inherited through fork: never share a connection across processes
         if conn is None:
             conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
             for attempt in range(50):  # switching to WAL needs a moment without other writers
@@ -68,7 +70,7 @@ class DiskCache:
                     time.sleep(0.05)
                 except sqlite3.DatabaseError as err:
                     raise self._unusable(err) from err
-            self._local.conn = conn
+            self._local.conn, self._local.pid = conn, os.getpid()
         return conn
 
     def _unusable(self, err: Exception) -> EngineError:
