@@ -111,7 +111,7 @@ def test_running_or_killed_run_shows_what_is_there(tmp_path):
     assert data["steps"][0]["graph"]["nodes"] == []
     assert ("notes", "first") in [(k, v["text"]) for k, v in data["steps"][0]["extras"]]
     page = write_report(tmp_path).read_text(encoding="utf-8")
-    assert "No computation graph was recorded" in page
+    assert "No computation graph was recorded" in page and "running or stopped" in page
     assert "Click a variable in the graph" not in page
 
 

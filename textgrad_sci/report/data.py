@@ -184,6 +184,7 @@ def _status(meta: dict, steps: list[dict]) -> dict:
         )
     return {
         "state": state,
+        "label": "running or stopped" if state == "running" else state,
         "note": note,
         "created": meta.get("created", ""),
         "finished": meta.get("finished", ""),
