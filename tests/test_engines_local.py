@@ -98,3 +98,40 @@ def test_local_model_runs_one_tgd_step_with_a_valid_update():
     assert report.attempts >= 1 and not report.errors, report
     assert report.accepted and sentence.value == report.new_value
     assert 1 <= len(sentence.value) <= 80 and "<" not in sentence.value
+
+
+def _answer_in_child(engine, results) -> None:
+    results.put(engine.chat("Name a fruit."))
+
+
+@pytest.mark.local_model
+def test_local_engine_works_in_a_forked_child_while_a_thread_holds_its_lock():
+    import multiprocessing
+    import threading
+
+    from textgrad_sci.engines import local
+
+    engine = get_engine("local?max_tokens=5", cache=False)
+    expected = engine.chat("Name a fruit.")
+    _, lock = local._load(engine.model_path, engine.n_ctx, engine.n_threads)
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with lock:
+            held.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    held.wait(5)
+    fork = multiprocessing.get_context("fork")
+    results = fork.Queue()
+    child = fork.Process(target=_answer_in_child, args=(engine, results))
+    child.start()
+    try:
+        assert results.get(timeout=60) == expected
+    finally:
+        release.set()
+        holder.join()
+        child.join(10)
+    assert child.exitcode == 0

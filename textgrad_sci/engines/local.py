@@ -73,6 +73,18 @@ def _load(path: Path, n_ctx: int, n_threads: int) -> tuple[Any, threading.Lock]:
         return _models[key]
 
 
+def _fresh_locks_after_fork() -> None:
+    """A lock held by another thread at fork time would never be released in the child."""
+    global _models_lock, _grammars_lock
+    _models_lock, _grammars_lock = threading.Lock(), threading.Lock()
+    for key, (llama, _) in list(_models.items()):
+        _models[key] = (llama, threading.Lock())
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_fresh_locks_after_fork)
+
+
 def _close_all() -> None:
     """Free loaded models before interpreter shutdown (llama.cpp's finalizer fails later)."""
     with _models_lock:
