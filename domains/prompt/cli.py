@@ -22,13 +22,17 @@ def _default_dir(command: str) -> str:
     return f"runs/{command}-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}"
 
 
-def _write_report(path: Path) -> None:
+def _write_report(run: tg.Run) -> None:
+    """Write the HTML report; a failure there is reported, never lost with the run."""
     try:
         from textgrad_sci.report import write_report
-    except ImportError:
-        print("note: textgrad_sci.report is not available; no report written", file=sys.stderr)
+
+        path = write_report(run.path)
+    except Exception as err:  # noqa: BLE001 - the run's results are already on disk
+        run.event("report_failed", error=f"{type(err).__name__}: {err}")
+        print(f"warning: the report was not written ({type(err).__name__}: {err})", file=sys.stderr)
         return
-    write_report(path)
+    print(f"report: {path}")
 
 
 def _fmt(x: float | None) -> str:
@@ -215,8 +219,8 @@ def optimize_command(args: argparse.Namespace) -> int:
     plot = plot_accuracy(run.steps(), summary["initial"], run.path / "plots" / "accuracy.png")
     print(accuracy_table(summary))
     print(f"\nfinal prompt:\n{summary['prompt']}\n")
-    _write_report(run.path)
     run.finish(summary)
+    _write_report(run)
     print(f"run directory: {run.path} (plot: {plot})")
     return 0
 
@@ -298,7 +302,7 @@ def refine_command(args: argparse.Namespace) -> int:
     print("\n".join("  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in rows))
     print(f"\nmajority vote: {final}" + ("" if want is None else f" (correct: {final == want})"))
     plot_votes(votes, run.path / "plots" / "votes.png")
-    _write_report(run.path)
     run.finish({"final": final, "votes": votes, "correct": None if want is None else final == want})
+    _write_report(run)
     print(f"run directory: {run.path}")
     return 0

@@ -14,9 +14,16 @@ def _pyplot():
     return plt
 
 
+def _locator():
+    from matplotlib.ticker import MaxNLocator
+
+    return MaxNLocator
+
+
 def plot_accuracy(steps: list[dict], initial: dict, path: Path) -> Path:
     """Train (minibatch), validation and test accuracy per step; step 0 is the initial prompt."""
     plt = _pyplot()
+    MaxNLocator = _locator()  # noqa: N806
     xs = [line["step"] + 1 for line in steps]
     fig, ax = plt.subplots(figsize=(7, 4))
     ax.plot(xs, [line["losses"].get("train_accuracy") for line in steps], "o:", label="minibatch")
@@ -44,6 +51,7 @@ def plot_accuracy(steps: list[dict], initial: dict, path: Path) -> Path:
         ylim=(-0.05, 1.05),
         title="Prompt optimization",
     )
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend()
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
