@@ -1,1 +1,2 @@
-"""Tool-backed losses: numbers from real tools (RDKit, Vina, sandboxed tests, dose simulator), rendered as text."""
+"""Tool-backed losses: numbers from real tools (RDKit, Vina, sandboxed tests, dose simulator),
+rendered as text."""
