@@ -135,3 +135,10 @@ def test_local_engine_works_in_a_forked_child_while_a_thread_holds_its_lock():
         holder.join()
         child.join(10)
     assert child.exitcode == 0
+
+
+@pytest.mark.local_model
+def test_a_prompt_longer_than_the_context_is_a_clear_error():
+    engine = get_engine("local?ctx=256&max_tokens=4", cache=False)
+    with pytest.raises(EngineError, match="exceed context window.*local\\?ctx=N"):
+        engine.chat("word " * 400)

@@ -190,7 +190,13 @@ class LocalEngine(Engine):
                 llama.reset()  # no prompt-prefix reuse: it changes logits, so answers would drift
                 result = llama.create_chat_completion(**kwargs)
             except (ValueError, RuntimeError, TypeError, KeyError) as err:  # overflow, schema
-                raise EngineError(f"local model {self.model_path.name}: {err}") from err
+                hint = (
+                    f" (the context holds {self.n_ctx} tokens: shorten the prompt, or raise it "
+                    "with 'local?ctx=N' up to what the model was trained on)"
+                    if "context window" in str(err)
+                    else ""
+                )
+                raise EngineError(f"local model {self.model_path.name}: {err}{hint}") from err
         choice = result["choices"][0]
         usage = result.get("usage") or {}
         return ChatResponse(
