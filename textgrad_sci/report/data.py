@@ -256,7 +256,7 @@ def _param_diffs(steps: list[dict]) -> list[dict]:
             prev_rows = text_diff(before, value) if before is not None else []
             diffs[name] = {
                 "prev": prev_rows,
-                "first": text_diff(first, value),
+                "first": prev_rows if first == before else text_diff(first, value),
                 "changed": bool(prev_rows),
                 "stats": diff_stats(prev_rows),
                 "has_prev": before is not None,
