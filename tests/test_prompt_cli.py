@@ -7,7 +7,9 @@ from prompt_support import counting_engine
 from test_prompt_refine import refine_script
 from textgrad_sci.domains.prompt import load_task
 
+from textgrad_sci import ScriptedEngine
 from textgrad_sci.cli import main
+from textgrad_sci.engines.base import EngineError
 from textgrad_sci.engines.registry import register_engine
 
 
@@ -152,3 +154,28 @@ def test_answer_refine_resumes_after_a_crash(tmp_path, capsys):
     assert [s["step"] for s in steps] == [0, 1, 2, 3]
     assert [s["vote"] for s in steps] == ["A", "C", "B", "B"]
     assert seen2["update"] == 2 and "majority vote: B" in capsys.readouterr().out
+
+
+def test_prompt_optimize_stops_cleanly_when_the_engine_fails(tmp_path, capsys):
+    def fail(_request):
+        raise EngineError("server unreachable after 3 retries")
+
+    register_engine("promptdown", lambda _rest, **_: ScriptedEngine(fail))
+    run_dir = tmp_path / "down"
+    args = [
+        "prompt",
+        "optimize",
+        "--n",
+        "12",
+        "--split",
+        "4,4,4",
+        "--engine",
+        "promptdown:",
+        "--run-dir",
+        str(run_dir),
+        "--quiet",
+    ]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "server unreachable" in err and f"--resume {run_dir}" in err
+    assert json.loads((run_dir / "run.json").read_text())["status"] == "failed"

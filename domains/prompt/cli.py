@@ -8,10 +8,13 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
+from tqdm import tqdm
+
 import textgrad_sci as tg
 from textgrad_sci.config import default_engine_spec
+from textgrad_sci.engines.base import EngineError
 
-from .data import Example
+from .data import LETTERS, Example
 from .plots import plot_accuracy, plot_votes
 from .refine import AnswerRefiner, answer_key, majority_vote
 from .tasks import load_task
@@ -33,6 +36,15 @@ def _write_report(run: tg.Run) -> None:
         print(f"warning: the report was not written ({type(err).__name__}: {err})", file=sys.stderr)
         return
     print(f"report: {path}")
+
+
+def _stopped(run: tg.Run, err: BaseException) -> int:
+    """A run stopped by the user or a failing engine: say so and how to resume."""
+    interrupted = isinstance(err, KeyboardInterrupt)
+    run.finish(status="interrupted" if interrupted else "failed")
+    reason = "interrupted" if interrupted else f"the engine failed: {err}"
+    print(f"{reason}\nresume with: --resume {run.path}", file=sys.stderr)
+    return 130 if interrupted else 1
 
 
 def _fmt(x: float | None) -> str:
@@ -212,10 +224,8 @@ def optimize_command(args: argparse.Namespace) -> int:
     trainer = PromptTrainer(task, engine, config, optimizer_engine=critic)
     try:
         summary = trainer.fit(run)
-    except KeyboardInterrupt:
-        run.finish(status="interrupted")
-        print(f"interrupted; resume with --resume {run.path}", file=sys.stderr)
-        return 130
+    except (KeyboardInterrupt, EngineError) as err:
+        return _stopped(run, err)
     plot = plot_accuracy(run.steps(), summary["initial"], run.path / "plots" / "accuracy.png")
     print(accuracy_table(summary))
     print(f"\nfinal prompt:\n{summary['prompt']}\n")
@@ -240,6 +250,37 @@ def register_answer(subparsers: argparse._SubParsersAction) -> None:
     ref.set_defaults(handler=refine_command)
 
 
+def _refine_steps(
+    args: argparse.Namespace, run: tg.Run, refiner: AnswerRefiner, example: Example
+) -> None:
+    """Step 0 is the first answer; each further step is critique, backward, update."""
+    steps = run.steps()
+    first = steps[0]["answer"] if steps else args.initial_answer
+    answer, loss_fn, optimizer, letters = refiner.setup(example, first)
+    if run.restore([answer], optimizer) == 0:
+        with run.step(0) as s:
+            s.record(
+                parameters=[answer],
+                losses={},
+                answer=answer.value,
+                vote=answer_key(answer.value, letters),
+            )
+    for i in tqdm(
+        run.remaining(args.steps + 1), desc="refine", file=sys.stderr, disable=args.quiet
+    ):
+        with run.step(i) as s:
+            loss, report = refiner.step(answer, loss_fn, optimizer)
+            s.record(
+                parameters=[answer],
+                losses={"accepted": float(report.accepted)},
+                graph=tg.graph_snapshot(loss),
+                updates=[report],
+                optimizer=optimizer,
+                answer=answer.value,
+                vote=answer_key(answer.value, letters),
+            )
+
+
 def refine_command(args: argparse.Namespace) -> int:
     directory = _run_dir(args, "answer", REFINE_SETTINGS)
     if not args.question or not args.question.strip():
@@ -255,39 +296,14 @@ def refine_command(args: argparse.Namespace) -> int:
     example = Example(args.question, args.answer or "", tuple(args.choices))
     config = {"critic": args.critic, "args": _args_record(args, REFINE_SETTINGS)}
     run = tg.Run(directory, config, engine)
-    refiner = AnswerRefiner(engine, critic, max_tokens=args.max_tokens)
-    steps = run.steps()
-    first = steps[0]["answer"] if steps else args.initial_answer
-    answer, loss_fn, optimizer, letters = refiner.setup(example, first)
-    start = run.restore([answer], optimizer)
-    if start == 0:
-        with run.step(0) as s:
-            s.record(
-                parameters=[answer],
-                losses={},
-                answer=answer.value,
-                vote=answer_key(answer.value, letters),
-            )
-        start = 1
-    from tqdm import tqdm
-
-    for i in tqdm(
-        run.remaining(args.steps + 1), desc="refine", file=sys.stderr, disable=args.quiet
-    ):
-        with run.step(i) as s:
-            loss, report = refiner.step(answer, loss_fn, optimizer)
-            s.record(
-                parameters=[answer],
-                losses={"accepted": float(report.accepted)},
-                graph=tg.graph_snapshot(loss),
-                updates=[report],
-                optimizer=optimizer,
-                answer=answer.value,
-                vote=answer_key(answer.value, letters),
-            )
+    try:
+        _refine_steps(args, run, AnswerRefiner(engine, critic, max_tokens=args.max_tokens), example)
+    except (KeyboardInterrupt, EngineError) as err:
+        return _stopped(run, err)
     steps = run.steps()
     votes = [line.get("vote") for line in steps]
     final = majority_vote(votes)
+    letters = LETTERS[: len(example.choices)] if example.choices else None
     want = answer_key(args.answer, letters) if args.answer else None
     rows = [("step", "vote", "correct")]
     rows += [
