@@ -109,3 +109,18 @@ def test_bad_config_is_refused():
         TrainConfig(loss="mse")
     with pytest.raises(ValueError, match="at least 1"):
         TrainConfig(batch_size=0)
+
+
+def test_critique_loss_sends_feedback_through_the_evaluator():
+    task = _task()
+    engine, script = counting_engine(_all(task), ["GOOD prompt"])
+    trainer = PromptTrainer(
+        task, engine, TrainConfig(batch_size=4, loss="critique", progress=False)
+    )
+    total, predictions, responses = trainer.forward(task.train[:4])
+    assert all("miscounted" in loss.value for loss in total.predecessors)
+    total.backward(engine)
+    sources = sorted(ctx["source"] for ctx in trainer.prompt.gradients_context.values())
+    assert sources == sorted(r.name for r in responses)
+    # 4 answers + 4 critiques forward; feedback: 4 to the responses, 4 to the prompt
+    assert script.counts == {"forward": 8, "feedback": 8, "update": 0}
