@@ -26,6 +26,7 @@ from textgrad_sci.losses.dose import (  # noqa: E402
     prostate_case,
 )
 from textgrad_sci.losses.dose.fmo import Problem, lbfgsb  # noqa: E402
+from textgrad_sci.losses.dose.influence import default_threads, solver_threads  # noqa: E402
 from textgrad_sci.losses.dose.reference import dose_influence_numpy, fg_numpy  # noqa: E402
 
 
@@ -63,7 +64,8 @@ def main() -> int:
     case = prostate_case(args.resolution)
     beams = BeamSetup()
     print(f"case {case.name} {case.shape} ({case.n_voxels} voxels), "
-          f"{len(beams.gantry_angles_deg)} beams, threads {os.cpu_count()}")
+          f"{len(beams.gantry_angles_deg)} beams; threads: build {default_threads()}, "
+          f"solver {solver_threads()} (load average {os.getloadavg()[0]:.1f})")
 
     t_nat = best_of(lambda: compute_dose_influence(case, beams), 3)
     D = compute_dose_influence(case, beams)

@@ -9,7 +9,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 from .case import Case
-from .influence import DoseInfluence, native_module
+from .influence import DoseInfluence, native_module, solver_threads
 from .objectives import KIND_CODES, CompiledTerm, Objective, compile_objectives
 from .reference import fg_numpy, pgd
 
@@ -39,7 +39,7 @@ class Problem:
                 D.indptr, D.indices, D.data, D.shape[1],
                 [(KIND_CODES[t.kind], t.voxels, t.dose_gy, t.weight, t.volume_pct, t.eud_a)
                  for t in terms],
-                D.threads,
+                solver_threads(D.threads),
             )
         self._f, self._fg = (None, None)
 

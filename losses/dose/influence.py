@@ -28,6 +28,7 @@ def native_module():
 
 
 def default_threads(threads: int | None = None) -> int:
+    """Threads for the (long, dynamically scheduled) matrix build: all cores by default."""
     if threads is not None:
         if threads < 1:
             raise ValueError("threads must be >= 1")
@@ -35,8 +36,26 @@ def default_threads(threads: int | None = None) -> int:
     return max(1, min(os.cpu_count() or 1, 16))
 
 
+def solver_threads(threads: int | None = None) -> int:
+    """Threads for millisecond-scale products: only the cores the load average leaves free.
+
+    A product waits for its slowest thread, so on a busy machine one thread is faster.
+    """
+    if threads is not None:
+        return default_threads(threads)
+    cores = default_threads()
+    try:
+        busy = os.getloadavg()[0]
+    except OSError:
+        return cores
+    return max(1, min(cores, int(cores - busy + 1.5)))
+
+
 class DoseInfluence:
-    """CSR dose-influence matrix: row = C-order flat voxel index, column = beamlet; Gy/unit."""
+    """CSR dose-influence matrix: row = C-order flat voxel index, column = beamlet; Gy/unit.
+
+    `threads` (None = adapt to the machine's load) is used by `dose` and the FMO problem.
+    """
 
     def __init__(self, indptr, indices, data, shape, geometry: BeamGeometry | None = None,
                  threads: int | None = None) -> None:
@@ -45,7 +64,7 @@ class DoseInfluence:
         self.data = np.ascontiguousarray(data, dtype=np.float32)
         self.shape = (int(shape[0]), int(shape[1]))
         self.geometry = geometry
-        self.threads = default_threads(threads)
+        self.threads = None if threads is None else default_threads(threads)
         if self.indptr.size != self.shape[0] + 1 or self.indices.size != self.data.size:
             raise ValueError("inconsistent CSR arrays")
 
@@ -66,7 +85,8 @@ class DoseInfluence:
         x = self._check(fluence)
         nat = native_module()
         if nat is not None:
-            return nat.csr_matvec(self.indptr, self.indices, self.data, x, self.threads)
+            return nat.csr_matvec(self.indptr, self.indices, self.data, x,
+                                  solver_threads(self.threads))
         return self.to_scipy() @ x
 
     def to_scipy(self) -> sp.csr_matrix:
@@ -109,4 +129,4 @@ def compute_dose_influence(
         model.params(case.spacing_mm, beams),
         nthreads,
     )
-    return DoseInfluence(indptr, indices, data, (case.n_voxels, geo.n_beamlets), geo, nthreads)
+    return DoseInfluence(indptr, indices, data, (case.n_voxels, geo.n_beamlets), geo, threads)
