@@ -83,6 +83,16 @@ def test_load_task_builtin_and_dataset(tmp_path):
     )
     custom = load_task(dataset=path, sizes=(4, 3, 3), checker=lambda r, a: a in r)
     assert custom.answer_spec is None and custom.checker("yes!", "yes")
+    mc = tmp_path / "mc.jsonl"
+    mc.write_text(
+        "".join(
+            json.dumps({"question": f"q{i}", "answer": "B", "choices": ["x", "y"]}) + "\n"
+            for i in range(6)
+        )
+    )
+    choice_task = load_task(dataset=mc, sizes=(2, 2, 2))
+    assert choice_task.checker("Answer: (B)", "B") and not choice_task.checker("(A)", "B")
+    assert "(A) x" in choice_task.train[0].prompt() and "LETTER" in choice_task.initial_prompt
     with pytest.raises(ValueError, match="unknown task"):
         load_task("sorting")
     with pytest.raises(ValueError, match="either a task name or a dataset"):

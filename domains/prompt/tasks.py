@@ -172,7 +172,8 @@ def load_task(
     initial_prompt: str | None = None,
     constrained: bool = True,
 ) -> Task:
-    """The generated ``object-counting`` task, or a JSONL ``dataset`` (checker default: exact).
+    """The generated ``object-counting`` task, or a JSONL ``dataset`` (checker default: choice
+    when every example has choices, else exact).
 
     ``sizes`` are the train/val/test parts (counts or fractions); ``constrained`` asks grammar
     engines to end with ``Answer: ...`` for numeric and choice tasks.
@@ -185,7 +186,7 @@ def load_task(
         examples, checker, name = object_counting(n, seed), checker or "numeric", task
     else:
         examples, name = load_jsonl(dataset), Path(dataset).stem
-        checker = checker or "exact"
+        checker = checker or ("choice" if all(e.choices for e in examples) else "exact")
     train, val, test = split(examples, sizes, seed)
     if not train or not val:
         raise ValueError(f"the split {list(sizes)} left no training or validation examples")
