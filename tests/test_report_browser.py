@@ -98,6 +98,12 @@ def test_timeline_selects_a_step_and_search_finds_text(page):
     )
     hits = driver.find_elements(By.CSS_SELECTOR, "#timeline .hits")
     assert all(int(h.get_attribute("textContent")) > 0 for h in hits)
+    box.clear()
+    box.send_keys("REVISION 2" + Keys.ENTER)  # Enter searches at once and jumps to the match
+    marks = driver.find_elements(By.CSS_SELECTOR, "mark.hl")
+    assert marks and {m.get_attribute("textContent") for m in marks} == {"revision 2"}
+    active = driver.find_element(By.CSS_SELECTOR, "mark.hl.active")
+    assert active.is_displayed()
     driver.get(driver.current_url.split("#")[0] + "#step-1")
     driver.refresh()
     assert _visible_step(driver).get_attribute("data-step") == "1"

@@ -141,31 +141,52 @@
       node.parentNode.replaceChild(frag, node);
     });
   }
+  var MAX_MARKS = 2000, items = null, lastQuery = "";
+  function searchItems() {
+    if (!items) {
+      items = Array.prototype.slice.call(document.querySelectorAll(".searchable")).map(function (el) {
+        var step = el.closest(".step"), detail = el.closest(".node-detail");
+        return {el: el, step: step ? step.dataset.step : null, stepEl: step, detail: detail ? detail.dataset.id : null};
+      });
+    }
+    return items;
+  }
+  function occurrences(text, q) {
+    var n = 0, at = text.indexOf(q);
+    while (at >= 0) { n++; at = text.indexOf(q, at + q.length); }
+    return n;
+  }
   function runSearch() {
     clearMarks();
     var q = input.value.trim().toLowerCase();
-    document.body.classList.toggle("searching", q.length >= 2);
-    var perStep = {};
-    if (q.length >= 2) {
-      document.querySelectorAll(".searchable").forEach(function (el) { highlight(el, q); });
-      marks.forEach(function (m) {
-        var d = m.parentNode;
-        while (d) { if (d.tagName === "DETAILS") d.open = true; d = d.parentNode; }
-        var step = m.closest(".step");
-        if (step) perStep[step.dataset.step] = (perStep[step.dataset.step] || 0) + 1;
-        var detail = m.closest(".node-detail");
-        if (detail && step) {
-          step.querySelectorAll(".graph .node").forEach(function (g) {
-            if (g.dataset.id === detail.dataset.id) g.classList.add("hit");
+    lastQuery = q;
+    var searching = q.length >= 2;
+    document.body.classList.toggle("searching", searching);
+    var perStep = {}, total = 0;
+    if (searching) {
+      searchItems().forEach(function (item) {
+        var n = occurrences(item.el.textContent.toLowerCase(), q);
+        if (!n) return;
+        total += n;
+        if (item.step !== null) perStep[item.step] = (perStep[item.step] || 0) + n;
+        if (item.detail !== null && item.stepEl) {
+          item.stepEl.querySelectorAll(".graph .node").forEach(function (g) {
+            if (g.dataset.id === item.detail) g.classList.add("hit");
           });
+        }
+        if (marks.length < MAX_MARKS) {
+          highlight(item.el, q);
+          var d = item.el;
+          while (d) { if (d.tagName === "DETAILS") d.open = true; d = d.parentNode; }
         }
       });
     }
-    counter.textContent = q.length >= 2 ? marks.length + " match" + (marks.length === 1 ? "" : "es") : "";
+    counter.textContent = !searching ? "" : total + " match" + (total === 1 ? "" : "es") +
+      (marks.length >= MAX_MARKS ? " (first " + marks.length + " highlighted)" : "");
     document.querySelectorAll("#timeline tr.step-row").forEach(function (r) {
       var n = perStep[r.dataset.step] || 0;
       r.querySelector(".hits").textContent = n ? String(n) : "";
-      r.classList.toggle("filtered", q.length >= 2 && onlyHits.checked && n === 0);
+      r.classList.toggle("filtered", searching && onlyHits.checked && n === 0);
     });
   }
   function gotoMatch() {
@@ -183,7 +204,12 @@
   if (input) {
     input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(runSearch, 150); });
     input.addEventListener("keydown", function (ev) {
-      if (ev.key === "Enter") { ev.preventDefault(); clearTimeout(timer); if (!marks.length) runSearch(); gotoMatch(); }
+      if (ev.key === "Enter") {
+        ev.preventDefault();
+        clearTimeout(timer);
+        if (input.value.trim().toLowerCase() !== lastQuery) runSearch();
+        gotoMatch();
+      }
     });
     onlyHits.addEventListener("change", runSearch);
   }
