@@ -85,7 +85,8 @@ def score_molecule(
     if target is not None and service is not None:
         result = service.dock(molecule.canonical, target)
         scores.vina, scores.vina_error = result.score, result.error
-    scores.objective = objective(scores.qed, scores.vina)
+    # Without a target the objective is QED alone; with one, QED - Vina/10 (None if docking failed).
+    scores.objective = objective(scores.qed, scores.vina) if target is not None else scores.qed
     return scores
 
 
@@ -137,8 +138,9 @@ def render(scores: MoleculeScores, references: list[dict] | None = None) -> str:
     lines.append(prompts.SA.format(sa=scores.sa))
     lines.extend(prompts.WARNING.format(warning=w) for w in scores.warnings)
     if scores.objective is not None:
-        lines.append(prompts.OBJECTIVE.format(objective=scores.objective))
-    lines.append(prompts.GOAL)
+        template = prompts.OBJECTIVE if scores.target is not None else prompts.OBJECTIVE_QED
+        lines.append(template.format(objective=scores.objective))
+    lines.append(prompts.GOAL if scores.target is not None else prompts.GOAL_QED)
     return "\n".join(lines)
 
 

@@ -35,6 +35,10 @@ WARNING = "- Note: {warning}."
 OBJECTIVE = (
     "- Combined objective (QED - Vina/10, higher is better): {objective:.3f}."
 )
+GOAL_QED = (
+    "Goal: increase QED while keeping the molecule valid, drug-like and easy to synthesize."
+)
+OBJECTIVE_QED = "- Objective (QED alone, no docking target): {objective:.3f}."
 GOAL = (
     "Goal: increase QED and make the Vina score more negative, while keeping the molecule "
     "valid, drug-like and easy to synthesize."
