@@ -34,6 +34,10 @@ def sandboxed(limit: int, workers: int, warm: int) -> tuple[float, int, int]:
         started = time.perf_counter()
         results = sandbox.run_many(jobs, workers=workers)
         seconds = time.perf_counter() - started
+    for p, r in zip(problems, results, strict=True):
+        if not r.all_passed:
+            bad = [(t.name, t.status, t.error) for t in r.tests if not t.passed]
+            print(f"  {p.id} failed: {bad[:2]}")
     return seconds, sum(r.all_passed for r in results), sum(r.total for r in results)
 
 

@@ -95,14 +95,11 @@ def _prefix(python: str) -> str:
     return str(Path(python).parent.parent)
 
 
-def bwrap_argv(
-    python: str, limits: Limits, result_fd: int, harness_fd: int, info_fd: int
-) -> list[str]:
+def bwrap_argv(python: str, limits: Limits, result_fd: int, harness_fd: int) -> list[str]:
     """The bubblewrap command line: all namespaces unshared, read-only system directories,
     a private /tmp, a cleared environment, then ``python -I -S /harness.py fd``. The harness is
-    copied in from ``harness_fd``; bubblewrap writes the sandbox's pid to ``info_fd``."""
+    copied in from ``harness_fd``."""
     argv = [find_bwrap(), "--unshare-all", "--die-with-parent", "--new-session", "--clearenv"]
-    argv += ["--info-fd", str(info_fd)]
     for key, value in ENV.items():
         argv += ["--setenv", key, value]
     argv += ["--ro-bind", "/usr", "/usr"]

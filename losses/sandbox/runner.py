@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import marshal
 import os
-import re
 import secrets
 import select
 import selectors
@@ -48,17 +47,14 @@ class _Process:
 
     def __init__(self, sandbox: Sandbox):
         read_fd, write_fd = os.pipe()
-        self.child_pid: int | None = None
-        self.info_fd: int | None = None
         extra: list[int] = []
         try:
             if sandbox.sandboxed:
                 harness_r, harness_w = os.pipe()
                 os.write(harness_w, HARNESS.encode())
                 os.close(harness_w)
-                self.info_fd, info_w = os.pipe()
-                extra = [harness_r, info_w]
-                argv = bwrap_argv(sandbox.python, sandbox.limits, write_fd, harness_r, info_w)
+                extra = [harness_r]
+                argv = bwrap_argv(sandbox.python, sandbox.limits, write_fd, harness_r)
             else:
                 argv = plain_argv(sandbox.python, write_fd)
             self.popen = subprocess.Popen(
@@ -80,57 +76,33 @@ class _Process:
                 os.close(fd)
         self.results_fd = read_fd
 
-    def _sandbox_pid(self) -> int | None:
-        """The pid (on the host) of the sandbox's init, from bubblewrap's --info-fd."""
-        if self.child_pid is None and self.info_fd is not None:
-            ready, _, _ = select.select([self.info_fd], [], [], 0)
-            if ready:
-                match = re.search(rb'"child-pid"\s*:\s*(\d+)', os.read(self.info_fd, 4096))
-                self.child_pid = int(match.group(1)) if match else None
-        return self.child_pid
-
     def kill(self) -> None:
-        """SIGKILL the sandbox's init: its whole pid namespace dies with it, and bubblewrap,
-        which reaps it, exits. Without a known init, the whole process group is killed."""
-        pid = self._sandbox_pid()
-        if pid is not None and self.popen.poll() is None:
+        """SIGKILL bubblewrap's whole process group (its sandbox init included: the sandbox's
+        pid namespace dies with it). Only while the group leader is not yet reaped, so the
+        group id cannot belong to another process."""
+        if self.popen.returncode is None:
             try:
-                os.kill(pid, signal.SIGKILL)
-                return
+                os.killpg(self.popen.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
-        self.kill_group()
-
-    def kill_group(self) -> None:
-        try:
-            os.killpg(self.popen.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
 
     def ready(self) -> bool:
         """Whether the harness has started and waits for its job."""
         return bool(select.select([self.results_fd], [], [], 0)[0])
 
     def close(self) -> None:
-        """Kill, wait for bubblewrap to exit, and close every pipe."""
+        """Kill, reap bubblewrap, and close every pipe."""
         self.kill()
-        try:
-            self.popen.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            self.kill_group()
-            self.popen.wait()
-        self.kill_group()  # anything left in the group (unsandboxed runs)
+        self.popen.wait()
         for stream in (self.popen.stdin, self.popen.stdout, self.popen.stderr):
             try:
                 stream.close()
             except OSError:
                 pass
-        for fd in (self.results_fd, self.info_fd):
-            if fd is not None:
-                try:
-                    os.close(fd)
-                except OSError:
-                    pass
+        try:
+            os.close(self.results_fd)
+        except OSError:
+            pass
 
     def close_in_background(self) -> None:
         """Kill now; wait and close pipes on a thread (off the caller's critical path)."""
@@ -169,9 +141,13 @@ class Sandbox:
         self._idle: list[_Process] = []
         self._lock = threading.Lock()
         self._closed = False
-        self._starting = 0
-        for _ in range(warm):
-            self._idle.append(self._start())
+        self._wanted = threading.Event()
+        if warm:
+            # bubblewrap's --die-with-parent follows the THREAD that started it: warm sandboxes
+            # are started by one thread that lives as long as this Sandbox.
+            self._spawner = threading.Thread(target=self._spawn_loop, daemon=True)
+            self._spawner.start()
+            self._wanted.set()
 
     # -- lifecycle --------------------------------------------------------------------------------
     def _start(self) -> _Process:
@@ -183,8 +159,8 @@ class Sandbox:
     def _take(self) -> _Process:
         with self._lock:
             proc = self._idle.pop(0) if self._idle else None
-        if self.warm and not self._closed:
-            threading.Thread(target=self._refill, daemon=True).start()
+        if self.warm:
+            self._wanted.set()
         if proc is None or proc.popen.poll() is not None:
             if proc is not None:
                 proc.close()
@@ -202,36 +178,41 @@ class Sandbox:
             time.sleep(0.002)
         return False
 
-    def _refill(self) -> None:
-        """Start sandboxes until ``warm`` of them wait idle."""
-        while True:
-            with self._lock:
-                if self._closed or len(self._idle) + self._starting >= self.warm:
-                    return
-                self._starting += 1
-            try:
-                proc = self._start()
-            except SandboxError:
-                return
-            finally:
+    def _spawn_loop(self) -> None:
+        """Keep ``warm`` sandboxes started and idle until this Sandbox is closed."""
+        while not self._closed:
+            self._wanted.wait()
+            self._wanted.clear()
+            while not self._closed:
                 with self._lock:
-                    self._starting -= 1
-            with self._lock:
-                if self._closed:
-                    stale = proc
-                else:
-                    self._idle.append(proc)
-                    stale = None
-            if stale is not None:
-                stale.close()
+                    if len(self._idle) >= self.warm:
+                        break
+                try:
+                    proc = self._start()
+                except SandboxError:
+                    break
+                with self._lock:
+                    stale = proc if self._closed else None
+                    if stale is None:
+                        self._idle.append(proc)
+                if stale is not None:
+                    stale.close()
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for proc in idle:
+            proc.close()
 
     def close(self) -> None:
         """Stop the idle warm sandboxes."""
         with self._lock:
             self._closed = True
             idle, self._idle = self._idle, []
+        self._wanted.set()
         for proc in idle:
             proc.close()
+        spawner = getattr(self, "_spawner", None)
+        if spawner is not None and spawner is not threading.current_thread():
+            spawner.join(timeout=5)
 
     def __enter__(self) -> Sandbox:
         return self
@@ -327,10 +308,7 @@ class Sandbox:
         exit_code = None
         if not done:  # the exit status tells why the harness stopped
             proc.kill()
-            try:
-                exit_code = proc.popen.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill_group()
+            exit_code = proc.popen.wait()
         wall = time.perf_counter() - started
         stderr = buffers["err"].decode("utf-8", "replace")
         if not ready and not killed:
