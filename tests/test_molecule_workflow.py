@@ -138,6 +138,13 @@ def test_cli_optimize_writes_run_dir_plots_and_table(tmp_path, capsys):
     assert (tmp_path / "cli" / "plots" / "qed_vs_vina.png").stat().st_size > 1000
     meta = json.loads((tmp_path / "cli" / "run.json").read_text())
     assert meta["status"] == "completed" and meta["config"]["proposals"] == "free"
+    # Resume the finished run for one more step: settings come from its run.json.
+    assert main(["molecule", "optimize", "--resume", str(tmp_path / "cli"), "--steps", "2",
+                 "--no-progress", "--cache-dir", str(cache_dir())]) == 0
+    steps = [json.loads(line) for line in (tmp_path / "cli" / "steps.jsonl").open()]
+    assert [s["step"] for s in steps] == [0, 1]
+    assert steps[1]["evaluations"][0]["smiles"] == BETTER
+    assert json.loads((tmp_path / "cli" / "run.json").read_text())["resumed"] == 1
     assert main(["molecule", "optimize", "--smiles", "C1CC", "--target", TARGET,
                  "--engine", "scripted:x", "--run-dir", str(tmp_path / "bad")]) == 2
     assert "unclosed ring" in capsys.readouterr().err
