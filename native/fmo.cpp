@@ -237,4 +237,93 @@ PgdResult FmoProblem::solve_pgd(const std::vector<double>& x0, int max_iter, dou
   return res;
 }
 
+PgdResult FmoProblem::solve_lbfgs(const std::vector<double>& x0, int max_iter, double tol,
+                                  int memory) {
+  const size_t n = static_cast<size_t>(n_cols_);
+  if (x0.size() != n) throw std::invalid_argument("x0 has the wrong length");
+  memory = std::max(1, memory);
+  auto dot = [n](const double* a, const double* b) {
+    double s = 0.0;
+    for (size_t i = 0; i < n; ++i) s += a[i] * b[i];
+    return s;
+  };
+  std::vector<double> x(n), g(n), xn(n), gn(n), d(n), q(n), free(n);
+  std::vector<std::vector<double>> S, Y;
+  std::vector<double> rho, alpha(memory);
+  for (size_t i = 0; i < n; ++i) x[i] = std::max(x0[i], 0.0);
+  double f = value_and_grad(x.data(), g.data());
+  PgdResult res{x, {f}, 0};
+  int it = 0;
+  while (it < max_iter) {
+    ++it;
+    // Variables held at the bound by the gradient stay fixed this iteration.
+    for (size_t i = 0; i < n; ++i) {
+      free[i] = (x[i] <= 0.0 && g[i] > 0.0) ? 0.0 : 1.0;
+      q[i] = g[i] * free[i];
+    }
+    const int k = static_cast<int>(S.size());
+    for (int j = k - 1; j >= 0; --j) {
+      alpha[j] = rho[j] * dot(S[j].data(), q.data());
+      for (size_t i = 0; i < n; ++i) q[i] -= alpha[j] * Y[j][i] * free[i];
+    }
+    double gamma = 1.0;
+    if (k > 0) gamma = dot(S[k - 1].data(), Y[k - 1].data()) / dot(Y[k - 1].data(), Y[k - 1].data());
+    for (size_t i = 0; i < n; ++i) q[i] *= gamma;
+    for (int j = 0; j < k; ++j) {
+      const double beta = rho[j] * dot(Y[j].data(), q.data());
+      for (size_t i = 0; i < n; ++i) q[i] += S[j][i] * (alpha[j] - beta) * free[i];
+    }
+    for (size_t i = 0; i < n; ++i) d[i] = -q[i] * free[i];
+    if (!(dot(g.data(), d.data()) < 0.0)) {  // not a descent direction: restart the memory
+      S.clear(); Y.clear(); rho.clear();
+      for (size_t i = 0; i < n; ++i) d[i] = -g[i] * free[i];
+    }
+    double step = 1.0;
+    if (S.empty()) {
+      double gmax = 0.0;
+      for (size_t i = 0; i < n; ++i) gmax = std::max(gmax, std::fabs(d[i]));
+      double xmax = 0.0;
+      for (size_t i = 0; i < n; ++i) xmax = std::max(xmax, x[i]);
+      if (gmax > 0.0) step = 0.01 * std::max(xmax, 1e-3) / gmax;
+    }
+    double fn = f;
+    bool accepted = false;
+    for (int ls = 0; ls < 40; ++ls) {
+      for (size_t i = 0; i < n; ++i) xn[i] = std::max(x[i] + step * d[i], 0.0);
+      fn = value_and_grad(xn.data(), gn.data());
+      double decrease = 0.0;
+      for (size_t i = 0; i < n; ++i) decrease += g[i] * (xn[i] - x[i]);
+      if (fn <= f + 1e-4 * decrease) {
+        accepted = true;
+        break;
+      }
+      step *= 0.5;
+    }
+    if (!accepted) break;  // no progress possible along this direction
+    std::vector<double> s(n), y(n);
+    for (size_t i = 0; i < n; ++i) {
+      s[i] = xn[i] - x[i];
+      y[i] = gn[i] - g[i];
+    }
+    const double sy = dot(s.data(), y.data());
+    if (sy > 1e-12 * std::sqrt(dot(s.data(), s.data()) * dot(y.data(), y.data()))) {
+      if (static_cast<int>(S.size()) == memory) {
+        S.erase(S.begin()); Y.erase(Y.begin()); rho.erase(rho.begin());
+      }
+      S.push_back(std::move(s));
+      Y.push_back(std::move(y));
+      rho.push_back(1.0 / sy);
+    }
+    const bool done = f - fn <= tol * std::max(std::fabs(f), 1.0);
+    x.swap(xn);
+    g.swap(gn);
+    f = fn;
+    res.history.push_back(f);
+    if (done) break;
+  }
+  res.x = x;
+  res.iterations = it;
+  return res;
+}
+
 }  // namespace tgs

@@ -31,6 +31,9 @@ class FmoProblem {
   double value(const double* x);
   double value_and_grad(const double* x, double* g);
   PgdResult solve_pgd(const std::vector<double>& x0, int max_iter, double tol);
+  // Projected L-BFGS: two-loop direction on the free variables, Armijo search along the
+  // projection arc.
+  PgdResult solve_lbfgs(const std::vector<double>& x0, int max_iter, double tol, int memory);
 
  private:
   struct Term {

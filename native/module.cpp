@@ -165,5 +165,16 @@ PYBIND11_MODULE(_native, m) {
                r = p.solve_pgd(v, max_iter, tol);
              }
              return py::make_tuple(to_numpy(std::move(r.x)), r.history, r.iterations);
+           })
+      .def("solve_lbfgs",
+           [](tgs::FmoProblem& p, Arr<double> x0, int max_iter, double tol, int memory) {
+             auto xs = checked_x(p, x0);
+             std::vector<double> v(xs.data(), xs.data() + xs.size());
+             tgs::PgdResult r;
+             {
+               py::gil_scoped_release release;
+               r = p.solve_lbfgs(v, max_iter, tol, memory);
+             }
+             return py::make_tuple(to_numpy(std::move(r.x)), r.history, r.iterations);
            });
 }

@@ -73,7 +73,7 @@ def test_directional_derivative_of_the_full_objective(small):
     assert fd == pytest.approx(g @ v, rel=1e-3)
 
 
-@pytest.mark.parametrize("method", ["native", "lbfgsb"])
+@pytest.mark.parametrize("method", ["native", "native_lbfgs", "lbfgsb"])
 def test_solvers_decrease_the_objective(method):
     case = prostate_case(12.0)
     D = compute_dose_influence(case)
@@ -96,6 +96,15 @@ def test_solvers_decrease_the_objective(method):
     np.testing.assert_allclose(res.dose.ravel(), D.dose(res.fluence))
     ptv = res.dose[case.structures["PTV"]]
     assert abs(ptv.mean() - 70.0) < 3.0
+
+
+def test_native_lbfgs_matches_scipy_lbfgsb(small):
+    case, D, x = small
+    objs = ALL[:4]
+    a = optimize_fluence(D, case, objs, method="native_lbfgs", max_iter=60)
+    b = optimize_fluence(D, case, objs, method="lbfgsb", max_iter=60)
+    assert a.objective <= 1.02 * b.objective
+    assert a.iterations <= 60 and np.all(a.fluence >= 0)
 
 
 def test_native_solver_follows_the_numpy_reference(small):

@@ -13,7 +13,8 @@ from .influence import DoseInfluence, native_module, solver_threads
 from .objectives import KIND_CODES, CompiledTerm, Objective, compile_objectives
 from .reference import fg_numpy, pgd
 
-METHODS = ("native", "lbfgsb", "numpy_pgd", "numpy_lbfgsb")
+METHODS = ("native", "native_lbfgs", "lbfgsb", "numpy_pgd", "numpy_lbfgsb")
+LBFGS_MEMORY = 10
 
 
 @dataclass
@@ -95,7 +96,12 @@ def optimize_fluence(
     max_iter: int = 200,
     x0: np.ndarray | None = None,
 ) -> FmoResult:
-    """Optimise non-negative beamlet fluences for weighted objectives."""
+    """Optimise non-negative beamlet fluences for weighted objectives.
+
+    Methods: "native" (C++ accelerated projected gradient), "native_lbfgs" (C++ projected
+    L-BFGS, usually the fastest), "lbfgsb" (SciPy L-BFGS-B on the C++ objective/gradient),
+    and "numpy_pgd" / "numpy_lbfgsb" (the pure NumPy/SciPy reference).
+    """
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
     if D.shape[0] != case.n_voxels:
@@ -115,6 +121,11 @@ def optimize_fluence(
         x, hist, it = lbfgsb(fg, x0, max_iter)
     elif method == "native" and native_module() is not None:
         x, hist, it = prob.native.solve_pgd(x0, int(max_iter), 1e-7)
+        x = np.asarray(x)
+    elif method == "native_lbfgs":
+        if prob.native is None:
+            raise RuntimeError("native_lbfgs needs textgrad_sci._native (rebuild the extension)")
+        x, hist, it = prob.native.solve_lbfgs(x0, int(max_iter), 1e-9, LBFGS_MEMORY)
         x = np.asarray(x)
     else:
         x, hist, it = pgd(value, fg, x0, max_iter)
