@@ -23,6 +23,9 @@ import time
 STARTS = ["CCN(CC)C(=O)c1ccccc1", "CC(=O)Nc1ccc(O)cc1"]
 
 
+FLOOR = -5.0  # the score of an unscorable or over-budget molecule (finite: mol-ga needs it)
+
+
 class Budgeted:
     """Scores molecules with the loss, counting distinct new molecules up to ``budget``."""
 
@@ -33,9 +36,9 @@ class Budgeted:
         if smiles in self.seen:
             return self.seen[smiles]
         if len(self.seen) >= self.budget + 1:  # +1: the starting molecule
-            return float("-inf")
+            return FLOOR
         value = self.loss.evaluate(smiles).objective
-        value = float("-inf") if value is None else value
+        value = FLOOR if value is None else value
         self.seen[smiles] = value
         self.best = max(self.best, value)
         return value
