@@ -15,6 +15,7 @@ from textgrad_sci.losses.sandbox import Limits, Sandbox
 from textgrad_sci import Run
 from textgrad_sci.cli import main
 from textgrad_sci.engines import ScriptedEngine
+from textgrad_sci.formats import FormatError
 
 BROKEN = "def two_sum(nums, target):\n    return [0, 1\n"
 
@@ -38,6 +39,10 @@ def test_validator_and_format_reject_bad_code():
     assert code_validator("Solution.f")("class Solution:\n    def f(self): pass\n") is None
     fenced = "<CODE>\n```python\ndef f():\n    return 1\n```\n</CODE>"
     assert CodeFormat().parse(fenced) == "def f():\n    return 1\n"
+    rambling = "<CODE>def f():\n    return 2\n```\n\nThis code is better because"
+    assert CodeFormat().parse(rambling) == "def f():\n    return 2\n"
+    with pytest.raises(FormatError, match="never closed"):
+        CodeFormat().parse("<CODE>def f():\n    return 2\n\nThis code is")
 
 
 def test_scripted_refinement_fixes_the_code_and_reports_hidden_tests(tmp_path, two_sum, sandbox):

@@ -36,12 +36,29 @@ def strip_fences(text: str) -> str:
 
 @dataclass(frozen=True)
 class CodeFormat(TagFormat):
-    """Code between ``<CODE>`` tags; a Markdown fence inside the tags is removed."""
+    """Code between ``<CODE>`` tags; a Markdown fence inside the tags is removed. Small models
+    often end the code with a closing fence instead of ``</CODE>`` and keep talking: then the
+    code is what stands between ``<CODE>`` and that fence."""
 
     tag: str = "CODE"
 
+    def _unclosed(self, text: str) -> str:
+        opened = re.search(rf"<\s*{self.tag}\s*>", text, re.IGNORECASE)
+        if opened is None:
+            raise FormatError(f"the answer did not contain <{self.tag}>...</{self.tag}>")
+        body = text[opened.end() :].lstrip("\n")
+        body = re.sub(r"^```[a-zA-Z0-9_+-]*[ \t]*\n", "", body)
+        fence = re.search(r"^```", body, re.MULTILINE)
+        if fence is None:
+            raise FormatError(f"the answer opened <{self.tag}> but never closed it")
+        return body[: fence.start()]
+
     def parse(self, text: str) -> str:
-        value = strip_fences(super().parse(text)).strip("\n")
+        try:
+            value = super().parse(text)
+        except FormatError:
+            value = self._unclosed(text)
+        value = strip_fences(value).strip("\n")
         if not value.strip():
             raise FormatError(f"the code between <{self.tag}> and </{self.tag}> was empty")
         return value + "\n"
