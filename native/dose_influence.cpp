@@ -11,12 +11,34 @@ namespace {
 
 struct Params {
   double mu, beta_p, peak_p, beta_s, peak_s, sigma0, sigma_k, scatter, ssigma0, ssigma_k;
-  double step, width, sad, cutoff;
+  double step, width, sad, cutoff, min_entry;
 };
 
 Params unpack(const double* p) {
   return Params{p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11],
-                p[12], p[13]};
+                p[12], p[13], p[14]};
+}
+
+// erf by linear interpolation in a table on [-6, 6] (error < 5e-9, 5x faster than std::erf).
+constexpr int kErfN = 1 << 16;
+constexpr double kErfLim = 6.0;
+
+const std::vector<double>& erf_table() {
+  static const std::vector<double> table = [] {
+    std::vector<double> t(kErfN + 2);
+    for (int i = 0; i <= kErfN + 1; ++i) t[i] = std::erf(-kErfLim + 2.0 * kErfLim * i / kErfN);
+    return t;
+  }();
+  return table;
+}
+
+inline double fast_erf(const double* table, double x) {
+  if (x <= -kErfLim) return -1.0;
+  if (x >= kErfLim) return 1.0;
+  const double u = (x + kErfLim) * (kErfN / (2.0 * kErfLim));
+  const int i = static_cast<int>(u);
+  const double f = u - i;
+  return table[i] + f * (table[i + 1] - table[i]);
 }
 
 // One term of matRad's depth-dose fit; att = exp(-mu z).
@@ -45,11 +67,12 @@ double radiological_depth(const Grid& g, const double p[3], const double r[3], d
 
 // Square beamlets of half-width `half` blurred by a Gaussian (s = sqrt(2) sigma), for the
 // n beamlets lo..lo+n-1 along one axis: neighbours share their edges, so n+1 erf calls.
-void profiles(double coord, int64_t lo, int n, double width, double scale, double half,
-              double s, double* out) {
-  double prev = std::erf(((coord - lo * width) * scale + half) / s);
+void profiles(const double* table, double coord, int64_t lo, int n, double width, double scale,
+              double half, double s, double* out) {
+  const double inv = 1.0 / s;
+  double prev = fast_erf(table, ((coord - lo * width) * scale + half) * inv);
   for (int k = 0; k < n; ++k) {
-    const double next = std::erf(((coord - (lo + k) * width) * scale - half) / s);
+    const double next = fast_erf(table, ((coord - (lo + k) * width) * scale - half) * inv);
     out[k] = 0.5 * (prev - next);
     prev = next;
   }
@@ -65,6 +88,7 @@ void voxel_row(const Grid& g, const BeamSet& B, const Params& P, int64_t v, Bloc
   const int64_t ix = v % g.nx, iy = (v / g.nx) % g.ny, iz = v / (g.nx * g.ny);
   const double p[3] = {iz * g.dz, iy * g.dy, ix * g.dx};
   const double sq2 = std::sqrt(2.0);
+  const double* table = erf_table().data();
   thread_local std::vector<double> buf;
   thread_local std::vector<char> ok;
   int32_t count = 0;
@@ -100,10 +124,10 @@ void voxel_row(const Grid& g, const BeamSet& B, const Params& P, int64_t v, Bloc
     ok.resize(na + nbl);
     double *fpa = buf.data(), *fsa = fpa + na, *fpb = fsa + na, *fsb = fpb + nbl;
     char *ok_a = ok.data(), *ok_b = ok_a + na;
-    profiles(a, a_lo, na, P.width, scale, half, sp, fpa);
-    profiles(a, a_lo, na, P.width, scale, half, ss, fsa);
-    profiles(bb, b_lo, nbl, P.width, scale, half, sp, fpb);
-    profiles(bb, b_lo, nbl, P.width, scale, half, ss, fsb);
+    profiles(table, a, a_lo, na, P.width, scale, half, sp, fpa);
+    profiles(table, a, a_lo, na, P.width, scale, half, ss, fsa);
+    profiles(table, bb, b_lo, nbl, P.width, scale, half, sp, fpb);
+    profiles(table, bb, b_lo, nbl, P.width, scale, half, ss, fsb);
     for (int k = 0; k < na; ++k) ok_a[k] = std::fabs((a - (a_lo + k) * P.width) * scale) <= lim;
     for (int k = 0; k < nbl; ++k) ok_b[k] = std::fabs((bb - (b_lo + k) * P.width) * scale) <= lim;
     for (int64_t ia = a_lo; ia <= a_hi; ++ia) {
@@ -115,7 +139,7 @@ void voxel_row(const Grid& g, const BeamSet& B, const Params& P, int64_t v, Bloc
         const int32_t col = row[ib];
         if (!ok_b[kb] || col < 0) continue;
         const double val = inv_sq * (ddp * fpa[ka] * fpb[kb] + dds * fsa[ka] * fsb[kb]);
-        if (val > 0) {
+        if (val > P.min_entry) {
           out.cols.push_back(col);
           out.vals.push_back(static_cast<float>(val));
           ++count;

@@ -50,7 +50,7 @@ py::tuple dose_influence(Arr<float> dens, Arr<double> spacing, Arr<uint8_t> body
   need(sources.size() == 3 * nb && axes.size() == 9 * nb, "bad beam arrays");
   need(origin.size() == 2 * nb && shape.size() == 2 * nb && offset.size() == nb,
        "bad beamlet grid arrays");
-  need(params.size() == 14, "params must have 14 values");
+  need(params.size() == 15, "params must have 15 values");
   for (int b = 0; b < nb; ++b) {
     need(offset.data()[b] + shape.data()[2 * b] * shape.data()[2 * b + 1] <= map.size(),
          "beamlet map too small");

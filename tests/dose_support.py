@@ -67,5 +67,5 @@ def dense_dose_matrix(case: Case, beams: BeamSetup, model: PhysicsModel | None =
         val = ((sad / t) ** 2)[:, None] * (
             ddp[:, None] * prof(oa, sp) * prof(ob, sp) + dds[:, None] * prof(oa, ss) * prof(ob, ss)
         )
-        out[np.ix_(flat, cols)] = np.where(inside, val, 0.0)
+        out[np.ix_(flat, cols)] = np.where(inside & (val > model.min_entry), val, 0.0)
     return out

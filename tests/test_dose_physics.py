@@ -101,8 +101,9 @@ def test_native_matrix_equals_dense_numpy_model_on_a_tiny_grid():
     dense = dense_dose_matrix(case, beams)
     np.testing.assert_allclose(native.to_scipy().toarray(), dense, rtol=1e-6, atol=1e-7)
     ref = dose_influence_numpy(case, beams)
-    np.testing.assert_allclose(ref.toarray(), dense, rtol=1e-9, atol=1e-12)
-    assert native.nnz == np.count_nonzero(dense)
+    np.testing.assert_allclose(ref.toarray(), dense, rtol=1e-9, atol=2e-9)  # 1e-9 entry floor
+    assert abs(native.nnz - np.count_nonzero(dense)) <= 0.002 * native.nnz
+    assert native.data.min() > 1e-9
 
 
 def test_matrix_does_not_depend_on_thread_count():

@@ -44,6 +44,7 @@ class PhysicsModel:
     scatter_sigma0_mm: float = 8.0
     scatter_growth: float = 0.05
     step_fraction: float = 0.5  # ray-march step as a fraction of the smallest voxel size
+    min_entry: float = 1e-9  # matrix entries at or below this (Gy per unit fluence) are dropped
 
     def params(self, spacing_mm, beams: BeamSetup) -> np.ndarray:
         """The flat parameter vector the C++ kernel reads (order fixed here)."""
@@ -54,7 +55,7 @@ class PhysicsModel:
                 self.sigma0_mm, self.sigma_growth, self.scatter_fraction,
                 self.scatter_sigma0_mm, self.scatter_growth,
                 self.step_fraction * min(spacing_mm), beams.beamlet_width_mm, beams.sad_mm,
-                beams.lateral_cutoff_mm,
+                beams.lateral_cutoff_mm, self.min_entry,
             ],
             dtype=np.float64,
         )

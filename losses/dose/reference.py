@@ -55,7 +55,7 @@ def dose_influence_numpy(
     """The dose-influence matrix (voxels x beamlets) in float64 CSR, beamlet by beamlet."""
     geo = beam_geometry(case, beams)
     prm = model.params(case.spacing_mm, beams)
-    mu, bp, np_, bs, ns, s0, sg, fs, ss0, ssg, step, w, sad, cut = prm
+    mu, bp, np_, bs, ns, s0, sg, fs, ss0, ssg, step, w, sad, cut, min_entry = prm
     flat, pts = body_points(case)
     rows, cols, vals = [], [], []
     for k in range(len(geo.sources)):
@@ -83,7 +83,7 @@ def dose_influence_numpy(
                 ddp[sel] * _profile(oa, h, sp_[sel]) * _profile(ob, h, sp_[sel])
                 + dds[sel] * _profile(oa, h, ss_[sel]) * _profile(ob, h, ss_[sel])
             )
-            keep = v > 0
+            keep = v > min_entry
             rows.append(flat[sel[keep]])
             cols.append(np.full(int(keep.sum()), j, dtype=np.int64))
             vals.append(v[keep])
