@@ -8,6 +8,8 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
+TUNERS = ("textgrad", "random")
+
 SETTINGS = ("case", "resolution", "goals", "plan", "tuner", "steps", "gating", "critic",
             "fmo_method", "fmo_iterations", "max_tokens", "temperature", "seed", "target",
             "prescription", "sigma", "examples", "memory")
@@ -24,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     tune.add_argument("--prescription", type=float, help="prescription in Gy (.npz/DICOM cases)")
     tune.add_argument("--goals", help="goal set: built-in name or JSON file (default: the case's)")
     tune.add_argument("--plan", help="starting plan JSON file (default: a plain plan)")
-    tune.add_argument("--tuner", choices=("textgrad", "random"), default="textgrad",
+    tune.add_argument("--tuner", choices=TUNERS, default="textgrad",
                       help="textgrad (the engine proposes plans) or random (baseline search)")
     tune.add_argument("--steps", type=int, default=None, help="tuning steps (default 8)")
     tune.add_argument("--engine", help="engine spec (default: the process default)")

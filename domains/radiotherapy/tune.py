@@ -15,8 +15,6 @@ from textgrad_sci import TGD, Run, graph_snapshot
 from . import radiotherapy_prompts as prompts
 from .plan import PlanSchema, dump_plan, example_plan, initial_plan, plan_variable
 
-TUNERS = ("textgrad", "random")
-
 
 @dataclass
 class TuneResult:

@@ -9,7 +9,7 @@ from pathlib import Path
 from textgrad_sci import Run
 
 from .cases import BUILT_IN, load_case
-from .goals import GOAL_SETS, goal_set_json, load_goals
+from .goals import GOAL_SETS, load_goals
 from .plan import PlanSchema, initial_plan
 from .plots import write_plots
 from .table import goals_table
@@ -104,4 +104,4 @@ def run_tuning(run_dir, config: dict, engine_spec=None, engine=None, progress: b
     return summary
 
 
-__all__ = ["goal_set_json", "run_tuning"]
+__all__ = ["run_tuning"]
