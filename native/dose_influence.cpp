@@ -52,7 +52,7 @@ double radiological_depth(const Grid& g, const double p[3], const double r[3], d
   const double norm = std::sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2]);
   const double ez = -r[0] / norm / g.dz, ey = -r[1] / norm / g.dy, ex = -r[2] / norm / g.dx;
   const double pz = p[0] / g.dz, py = p[1] / g.dy, px = p[2] / g.dx;
-  double acc = 0.0;
+  double acc[2] = {0.0, 0.0};  // two sums: the adds of consecutive samples overlap
   for (int64_t k = 0;; ++k) {
     const double c = (k + 0.5) * step;
     const double uz = pz + c * ez + 0.5, uy = py + c * ey + 0.5, ux = px + c * ex + 0.5;
@@ -60,9 +60,9 @@ double radiological_depth(const Grid& g, const double p[3], const double r[3], d
     const int64_t iz = static_cast<int64_t>(uz), iy = static_cast<int64_t>(uy);
     const int64_t ix = static_cast<int64_t>(ux);
     if (iz >= g.nz || iy >= g.ny || ix >= g.nx) break;
-    acc += g.dens[(iz * g.ny + iy) * g.nx + ix];
+    acc[k & 1] += g.dens[(iz * g.ny + iy) * g.nx + ix];
   }
-  return acc * step;
+  return (acc[0] + acc[1]) * step;
 }
 
 // Square beamlets of half-width `half` blurred by a Gaussian (s = sqrt(2) sigma), for the
