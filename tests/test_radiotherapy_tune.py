@@ -144,3 +144,34 @@ def test_random_baseline_uses_the_same_budget(tmp_path, loss):
         assert update["accepted"] == (update["score_after"] <= update["score_before"])
     assert summary["score_final"] <= summary["score_initial"]
     assert json.loads((tmp_path / "rnd" / "run.json").read_text())["engine"] is None
+
+
+def test_nonsense_answers_keep_the_plan_and_never_crash(tmp_path, loss, capsys):
+    lung = {"structure": "LUNG", "kind": "mean_dose", "dose_gy": 5, "weight": 1}
+    answers = ["I think the plan is fine.", json.dumps({"objectives": [lung]}),
+               '{"objectives": [1,}']
+    engine = ScriptedEngine(lambda request: answers[len(engine.requests) % 3 - 1])
+    summary = run_tuning(tmp_path / "run", {**CONFIG, "steps": 1}, engine=engine,
+                         progress=False, loss=loss)
+    (step,) = [json.loads(line) for line in (tmp_path / "run" / "steps.jsonl").open()]
+    (update,) = step["updates"]
+    assert not update["accepted"] and update["attempts"] == 3
+    assert "did not contain a JSON plan" in update["errors"][0]
+    assert "unknown structure 'LUNG'" in update["errors"][1]
+    assert "not valid JSON" in update["errors"][2]
+    assert step["parameters"]["plan"] == step["evaluated_plan"]
+    assert summary["goals_met_final"] == summary["goals_met_initial"]
+
+
+def test_goals_table_marks_missed_goals_and_failed_plans():
+    from textgrad_sci.domains.radiotherapy.table import goals_table
+
+    ok = {"goals_met": 1, "goals_total": 2, "score": 0.5, "error": None,
+          "metrics": {"PTV D95": 49.0, "CORE D10": 20.0},
+          "met": {"PTV D95": False, "CORE D10": True}}
+    failed = {"goals_met": 0, "goals_total": 0, "score": 101.0, "error": "bad plan",
+              "metrics": {}, "met": {}}
+    lines = goals_table([ok, failed]).splitlines()
+    assert lines[0].split() == ["iter", "met", "score", "PTV", "D95", "CORE", "D10"]
+    assert lines[2].split() == ["0", "1/2", "0.500", "49.0!", "20.0"]
+    assert lines[3].split() == ["1", "-", "101.000", "error", "error"]
