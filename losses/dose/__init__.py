@@ -1,7 +1,10 @@
 """Dose-volume simulator: phantoms, pencil-beam dose-influence matrix, FMO and DVH metrics.
 
-The heavy kernels live in C++ (textgrad_sci._native); `reference` holds a pure NumPy/SciPy
-implementation of the same model for tests and benchmarks.
+Model: radiological depth by ray marching through the densities, matRad's 6 MV depth-dose
+terms (primary build-up + slow scatter term), Gaussian penumbra widening with depth, inverse
+square, square beamlets blurred by the penumbra, lateral cut-off. The heavy kernels live in C++
+(textgrad_sci._native); `reference` holds a pure NumPy/SciPy implementation of the same model
+for tests and benchmarks.
 """
 
 from .beams import BeamSetup, PhysicsModel, beam_geometry, depth_dose

@@ -1,4 +1,4 @@
-"""Fluence-map optimisation: native projected gradient, or SciPy L-BFGS-B on native f/grad."""
+"""Fluence-map optimisation: C++ projected gradient / projected L-BFGS, or SciPy L-BFGS-B."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ LBFGS_MEMORY = 10
 
 @dataclass
 class FmoResult:
+    """Optimised fluence, its dose on the grid, and the objective history."""
+
     fluence: np.ndarray
     dose: np.ndarray  # (nz, ny, nx) Gy
     objective: float
