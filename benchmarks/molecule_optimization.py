@@ -69,7 +69,7 @@ def run_textgrad(start, loss_factory, budget, engine, seed) -> float:
         var.output_format = analogue_format(var.value, loss.analogues, loss.seed)
         opt.step()
         opt.zero_grad()
-    return score.best
+    return score.best, len(score.seen) - 1
 
 
 def run_random(start, loss_factory, budget, seed) -> float:
@@ -88,7 +88,7 @@ def run_random(start, loss_factory, budget, seed) -> float:
         value = score(candidate)
         if value >= best:
             current, best = candidate, value
-    return score.best
+    return score.best, len(score.seen) - 1
 
 
 def run_graph_ga(start, loss_factory, budget, seed) -> float:
@@ -98,10 +98,10 @@ def run_graph_ga(start, loss_factory, budget, seed) -> float:
     default_ga(
         starting_population_smiles=[start],
         scoring_function=lambda smiles: [score(s) for s in smiles],
-        max_generations=budget, offspring_size=2, population_size=8,
+        max_generations=5 * budget, offspring_size=4, population_size=8,
         rng=random.Random(seed),
     )
-    return score.best
+    return score.best, len(score.seen) - 1
 
 
 def main() -> int:
@@ -133,10 +133,10 @@ def main() -> int:
                 ("graph-ga", run_graph_ga, (args.seed,)),
             ):
                 t = time.perf_counter()
-                best = fn(start, factory, args.budget, *extra)
+                best, used = fn(start, factory, args.budget, *extra)
                 results[name].append(best)
                 print(f"{start:28} {name:13} start {base:.3f} best {best:.3f} "
-                      f"({time.perf_counter() - t:.0f} s)", flush=True)
+                      f"({used} evaluations, {time.perf_counter() - t:.0f} s)", flush=True)
     means = {k: statistics.mean(v) for k, v in results.items()}
     print("mean best objective: " + ", ".join(f"{k} {v:.3f}" for k, v in means.items()))
     print(f"optimization quality: {means['textgrad-sci']:.3f} best QED-Vina/10 "
