@@ -277,7 +277,12 @@ class DockingService:
                 self.cache.put(key, result.to_dict())  # type: ignore[union-attr]
 
     def dock(self, smiles: str, target: str, **overrides: Any) -> DockResult:
-        return self.submit(smiles, target, **overrides).result()
+        """Dock one pair; an executor failure (a broken pool...) comes back as ``error``."""
+        try:
+            future = self.submit(smiles, target, **overrides)
+        except RuntimeError as err:  # e.g. "cannot schedule new futures after shutdown"
+            return DockResult(smiles, target, error=f"the executor failed: {err}")
+        return _result_or_error(future, smiles, target)
 
     def dock_many(self, pairs: list[tuple[str, str]], **overrides: Any) -> list[DockResult]:
         """Dock every (SMILES, target) pair concurrently; results in input order."""
