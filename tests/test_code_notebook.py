@@ -23,5 +23,6 @@ def test_code_notebook_replays_from_its_cassette(monkeypatch):
     assert "ReplayEngine" in text
     assert "2 of 3 visible tests failed (2 wrong answer)." in text
     assert "actual: [0, 0]" in text
-    assert "before  visible 1/3  hidden 2/3" in text and "steps: " in text
+    assert "before  visible 1/3  hidden 2/3" in text
+    assert "after   visible 3/3  hidden 3/3" in text and "solved visible: True" in text
     assert sum("image/png" in o.get("data", {}) for o in outputs) == 1
