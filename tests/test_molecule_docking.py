@@ -85,3 +85,14 @@ def test_dask_local_cluster_executor():
         client.submit(stop_worker, pure=False).result()
     assert result.error is None, result.error
     assert result.score == service().dock(SMALL_LIGAND, TARGET).score
+
+
+def test_executor_failure_is_a_result_not_an_exception(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(1)
+    pool.shutdown()
+    result = DockingService(FAST, executor=pool, cache=tmp_path).dock(SMALL_LIGAND, TARGET)
+    assert result.score is None and "executor failed" in result.error
+    with pytest.raises(TypeError, match="Executor or a dask Client"):
+        DockingService(FAST, executor=object())
