@@ -5,13 +5,13 @@ one JSON line per event to FD: ``{"start": i}`` before test ``i``, ``{"result": 
 it, and ``{"done": true}`` at the end. Every line after the first starts with the job's nonce.
 """
 
+import _signal as signal  # the C module: "signal" imports enum, which costs start-up
 import builtins
 import io
 import marshal
 import math
 import os
 import resource
-import signal
 import sys
 import time
 
