@@ -163,3 +163,37 @@ def test_each_run_gets_a_fresh_sandbox(sandbox):
     first = one(sandbox, code, False)
     second = one(sandbox, code, False)
     assert first.passed and second.passed
+
+
+def test_process_limit_binds_inside_the_sandbox(sandbox):
+    code = (
+        "import os, time\n"
+        "def f(x):\n"
+        "    n = 0\n"
+        "    try:\n"
+        "        while n < 200:\n"
+        "            if os.fork() == 0:\n"
+        "                time.sleep(5)\n"
+        "                os._exit(0)\n"
+        "            n += 1\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "    return n\n"
+    )
+    t = one(sandbox, code, -1)
+    assert t.status == "wrong_answer"
+    assert 0 < int(t.actual) < LIMITS.nproc  # as root, RLIMIT_NPROC would not bind
+
+
+def test_code_runs_as_the_unprivileged_user_without_secrets(sandbox, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-FAKE")
+    code = (
+        "import os\n"
+        "def f(x):\n"
+        "    return [os.getuid(), sorted(os.environ), os.listdir('/')]\n"
+    )
+    t = one(sandbox, code, None)
+    uid, env, root = eval(t.actual)  # noqa: S307 - the test's own repr
+    assert uid != 0
+    assert env == ["HOME", "LANG", "PATH", "PWD", "PYTHONHASHSEED"]  # PWD: set by bubblewrap
+    assert "home" not in root and "root" not in root and "work" not in root
