@@ -187,11 +187,7 @@ def test_process_limit_binds_inside_the_sandbox(sandbox):
 
 def test_code_runs_as_the_unprivileged_user_without_secrets(sandbox, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-FAKE")
-    code = (
-        "import os\n"
-        "def f(x):\n"
-        "    return [os.getuid(), sorted(os.environ), os.listdir('/')]\n"
-    )
+    code = "import os\ndef f(x):\n    return [os.getuid(), sorted(os.environ), os.listdir('/')]\n"
     t = one(sandbox, code, None)
     uid, env, root = eval(t.actual)  # noqa: S307 - the test's own repr
     assert uid != 0
