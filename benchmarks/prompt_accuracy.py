@@ -31,6 +31,7 @@ def main() -> None:
     parser.add_argument("--max-tokens", type=int, default=64)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--run-dir", default=None)
+    parser.add_argument("--no-gate", action="store_true", help="keep every step (no validation)")
     args = parser.parse_args()
 
     n = args.train + args.val + args.test
@@ -46,6 +47,7 @@ def main() -> None:
         seed=args.seed,
         max_tokens=args.max_tokens,
         update_max_tokens=250,
+        gate=not args.no_gate,
     )
     run = tg.Run(
         args.run_dir or tempfile.mkdtemp(prefix="prompt-bench-"),
