@@ -16,6 +16,7 @@ import textgrad_sci as tg
 from textgrad_sci.engines.base import Engine
 
 from . import training_prompts as prompts
+from .checkers import final_answer
 from .data import Example
 from .tasks import Task
 
@@ -163,8 +164,6 @@ class PromptTrainer:
             return lambda q, r, y: critic([q, r, y], max_tokens=self.config.update_max_tokens)
 
         def check(prediction: tg.Variable, ground_truth: tg.Variable) -> str:
-            from .checkers import final_answer
-
             got = final_answer(prediction.value)[:200] or "(none)"
             ok = self._check(prediction.value, Example("", ground_truth.value))
             template = prompts.CHECK_CORRECT if ok else prompts.CHECK_WRONG
@@ -180,7 +179,7 @@ class PromptTrainer:
         Returns the total loss, a record per example and the responses (in batch order)."""
         params = self.answer_params()
 
-        def one(ex: Example) -> tuple[tg.Variable, dict]:
+        def one(ex: Example) -> tuple[tg.Variable, tg.Variable, dict]:
             q = tg.Variable(ex.prompt(), prompts.QUESTION_ROLE, requires_grad=False)
             y = tg.Variable(ex.answer, prompts.ANSWER_ROLE, requires_grad=False)
             response = self.model(q, response_role_description=prompts.PREDICTION_ROLE, **params)
