@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -71,6 +72,8 @@ def _service(args: argparse.Namespace, settings: dict):
 
         executor = Client(args.scheduler)
     cache = Path(args.cache_dir) if args.cache_dir else None
+    if settings.get("cpu") is None and not args.scheduler:  # share the cores among the workers
+        settings = {**settings, "cpu": max(1, (os.cpu_count() or 1) // max(1, args.workers))}
     return DockingService(DockSettings(**settings), executor=executor, max_workers=args.workers,
                           cache=cache)
 
