@@ -29,8 +29,12 @@ def coder_engine(fixed_code: str | Callable[[int], str]) -> ScriptedEngine:
     return ScriptedEngine(respond)
 
 
+MARKERS = ("/harness.py", "987654", "bwrap")
+
+
 def sandbox_processes() -> list[str]:
-    """Live (non-zombie) processes of the sandbox user on the host."""
+    """Live (non-zombie) sandbox processes on the host: those of the sandbox user when the
+    tests run as root, else those whose command line names the harness, bwrap or a marker."""
     found = []
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
@@ -38,11 +42,16 @@ def sandbox_processes() -> list[str]:
         try:
             with open(f"/proc/{pid}/status") as f:
                 status = f.read()
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmdline = f.read().decode("utf-8", "replace")
         except OSError:
             continue
         fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        if fields.get("State", "").strip().startswith("Z"):
+            continue
         uid = int(fields.get("Uid", "-1").split()[0])
-        if uid == SANDBOX_UID and not fields.get("State", "").strip().startswith("Z"):
+        ours = uid == SANDBOX_UID if os.geteuid() == 0 else any(m in cmdline for m in MARKERS)
+        if ours:
             found.append(f"{pid} {fields.get('Name', '').strip()}")
     return found
 
