@@ -58,14 +58,26 @@ def _parse_captured(smiles: str):
         buf = io.StringIO()
         with contextlib.redirect_stderr(buf):
             mol = Chem.MolFromSmiles(smiles, sanitize=False)
-            problems = Chem.DetectChemistryProblems(mol) if mol is not None else []
+            problems = []
+            if mol is not None:
+                failed = Chem.SanitizeMol(mol, catchErrors=True)
+                if failed != Chem.SanitizeFlags.SANITIZE_NONE:  # ask again for every reason
+                    problems = Chem.DetectChemistryProblems(
+                        Chem.MolFromSmiles(smiles, sanitize=False)
+                    ) or [_Problem(f"sanitization failed at {failed}")]
     return mol, [p.Message() for p in problems], _clean_log(buf.getvalue(), smiles)
+
+
+class _Problem:
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def Message(self) -> str:  # noqa: N802 (RDKit's name)
+        return self.message
 
 
 def parse_smiles(smiles: str):
     """A sanitized RDKit ``Mol`` or :class:`SmilesError` with RDKit's reason."""
-    from rdkit import Chem
-
     if not isinstance(smiles, str):
         raise SmilesError(f"a SMILES must be text, got {type(smiles).__name__}")
     text = smiles.strip()
@@ -82,7 +94,6 @@ def parse_smiles(smiles: str):
     if problems:
         why = "; ".join(" ".join(p.split()) for p in problems[:3])
         raise SmilesError(f"RDKit cannot sanitize {text!r}: {why}")
-    Chem.SanitizeMol(mol)
     if mol.GetNumAtoms() == 0:
         raise SmilesError("the SMILES has no atoms")
     return mol
