@@ -187,3 +187,20 @@ def test_usage_is_attributed_to_nodes():
     by_node = engine.usage.snapshot()["by_node"]
     assert by_node[loss.name]["calls"] == 2  # its forward evaluation and its backward
     assert engine.usage.snapshot()["total"]["calls"] == 2
+
+
+def test_feedback_order_does_not_depend_on_which_branch_finishes_first():
+    import random
+
+    def slow_backward(request):
+        time.sleep(random.random() * 0.05)
+        return "feedback on " + request.messages[-1][1].split("<LM_INPUT>")[1].split("<")[0]
+
+    engine = tg.ScriptedEngine(responder(backward=slow_backward))
+    prompt = tg.Variable("sys", "system prompt", requires_grad=True)
+    model = tg.BlackboxLLM(engine, prompt)
+    questions = [tg.Variable(f"q{i}", "question", requires_grad=False) for i in range(6)]
+    loss = tg.sum(tg.TextLoss("Evaluate.", engine=engine).batch(model.batch(questions)))
+    loss.backward(engine, concurrency=6)
+    inputs = [g.value.rsplit(" ", 1)[-1] for g in prompt.gradients]
+    assert inputs == [f"q{i}" for i in range(6)]  # minibatch order, whatever the timing

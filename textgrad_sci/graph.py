@@ -43,12 +43,14 @@ def backward(root: Variable, engine: Engine | str | None = None, concurrency: in
 
         engine = get_engine(engine)
     order = topological_order(root)
+    rank = {n.name: i for i, n in enumerate(order)}
     pending = {n.id: 0 for n in order}
     for node in order:
         for pred in {p.id: p for p in node.predecessors}.values():
             pending[pred.id] += 1
 
     def run(node: Variable) -> Variable:
+        node.sort_gradients(rank)
         if node.requires_grad and node.grad_fn is not None:
             with usage_label(node.name):
                 node.grad_fn(engine)
@@ -65,6 +67,8 @@ def backward(root: Variable, engine: Engine | str | None = None, concurrency: in
                     pending[pred.id] -= 1
                     if pending[pred.id] == 0:
                         in_flight.add(submit(pool, run, pred))
+    for node in order:  # leaves (the parameters) too: their feedback order is deterministic
+        node.sort_gradients(rank)
 
 
 def _json_safe(data: dict) -> dict:

@@ -87,6 +87,14 @@ class Variable:
             self.gradients_context[feedback] = {"source": source, **(context or {})}
         return feedback
 
+    def sort_gradients(self, rank: dict[str, int]) -> None:
+        """Order feedback by its source's rank (stable), so that prompts built from it do not
+        depend on which concurrent branch finished first."""
+        with self._lock:
+            self.gradients.sort(
+                key=lambda g: rank.get(self.gradients_context[g].get("source", ""), -1)
+            )
+
     def get_gradient_text(self) -> str:
         """All feedback received, joined; empty when there is none."""
         return "\n\n".join(g.value for g in self.gradients)
