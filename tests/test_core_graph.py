@@ -204,3 +204,15 @@ def test_feedback_order_does_not_depend_on_which_branch_finishes_first():
     loss.backward(engine, concurrency=6)
     inputs = [g.value.rsplit(" ", 1)[-1] for g in prompt.gradients]
     assert inputs == [f"q{i}" for i in range(6)]  # minibatch order, whatever the timing
+
+
+def test_backward_sampling_settings_reach_every_feedback_call():
+    engine = tg.ScriptedEngine(responder())
+    prompt = tg.Variable("sys", "system prompt", requires_grad=True)
+    answer = tg.BlackboxLLM(engine, prompt)(tg.Variable("q", "question", requires_grad=False))
+    loss = tg.TextLoss("Evaluate.", engine=engine)(answer)
+    loss.backward(engine, max_tokens=7, temperature=0.3)
+    feedback_calls = [r for r in engine.requests if kind_of(r) == "backward"]
+    assert len(feedback_calls) == 2
+    assert all(r.max_tokens == 7 and r.temperature == 0.3 for r in feedback_calls)
+    assert all(r.max_tokens is None for r in engine.requests if kind_of(r) == "forward")

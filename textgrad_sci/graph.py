@@ -3,9 +3,10 @@ independent branches concurrently; plus a JSON snapshot of a graph for run logs 
 
 from __future__ import annotations
 
+import contextvars
 import json
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .concurrency import get_concurrency, submit
 from .usage import usage_label
@@ -33,11 +34,35 @@ def topological_order(root: Variable) -> list[Variable]:
     return order
 
 
-def backward(root: Variable, engine: Engine | str | None = None, concurrency: int | None = None):
+_sampling: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
+    "tgs_backward_sampling", default=None
+)
+
+
+def backward_sampling() -> dict[str, Any]:
+    """Sampling settings (``max_tokens``, ``temperature``...) of this backward's feedback calls."""
+    return _sampling.get() or {}
+
+
+def backward(
+    root: Variable,
+    engine: Engine | str | None = None,
+    concurrency: int | None = None,
+    **sampling: Any,
+):
     """Run each node's backward function once, after all of its successors have run.
 
     Nodes whose successors are all done run concurrently, up to ``concurrency`` at a time.
+    ``sampling`` settings (e.g. ``max_tokens=200``) apply to every feedback call.
     """
+    token = _sampling.set(sampling)
+    try:
+        _backward(root, engine, concurrency)
+    finally:
+        _sampling.reset(token)
+
+
+def _backward(root: Variable, engine: Engine | str | None, concurrency: int | None) -> None:
     if engine is not None and not hasattr(engine, "complete"):
         from .engines.registry import get_engine
 

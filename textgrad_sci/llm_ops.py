@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from . import llm_ops_prompts as prompts
 from .concurrency import parallel_map
 from .function import Function, trainable
+from .graph import backward_sampling
 from .variable import Variable
 
 if TYPE_CHECKING:
@@ -39,7 +40,11 @@ def send_feedback(
             "feedback": feedback,
         }
         template = prompts.CHAIN_FEEDBACK if feedback else prompts.EVALUATION_FEEDBACK
-        text = engine.chat(template.format(**fields), system_prompt=prompts.BACKWARD_SYSTEM_PROMPT)
+        text = engine.chat(
+            template.format(**fields),
+            system_prompt=prompts.BACKWARD_SYSTEM_PROMPT,
+            **backward_sampling(),
+        )
         target.add_gradient(text, source=response.name, context={"via": response.role_description})
 
     parallel_map(one, targets)

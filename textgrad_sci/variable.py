@@ -115,11 +115,14 @@ class Variable:
         except ValueError as err:
             return str(err) or type(err).__name__
 
-    def backward(self, engine: Engine | str | None = None, concurrency: int | None = None) -> None:
-        """Send feedback from this variable (usually a loss) back through the graph."""
+    def backward(
+        self, engine: Engine | str | None = None, concurrency: int | None = None, **sampling: Any
+    ) -> None:
+        """Send feedback from this variable (usually a loss) back through the graph;
+        ``sampling`` (e.g. ``max_tokens=200``) applies to every feedback call."""
         from .graph import backward
 
-        backward(self, engine, concurrency)
+        backward(self, engine, concurrency, **sampling)
 
     def __repr__(self) -> str:
         short = self.value if len(self.value) <= 60 else self.value[:57] + "..."
