@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from .cache import DiskCache, default_cache_dir
+from .ligand import PREPARATION
 from .smiles import SmilesError, canonical_smiles
 from .targets import load_target
 
@@ -48,6 +49,7 @@ class DockSettings:
         d = asdict(self)
         d.pop("timeout")
         d.pop("cpu")
+        d["preparation"] = PREPARATION
         return d
 
 
