@@ -67,13 +67,9 @@ def _setup(args: argparse.Namespace, command: str):
 
 
 def _finish(run: Run, summary: dict) -> None:
-    try:
-        from textgrad_sci.report import write_report
-    except ImportError:
-        print("note: textgrad_sci.report is not available; no report written", file=sys.stderr)
-    else:
-        write_report(run.path)
-    run.finish(summary)
+    from textgrad_sci.report import finish_run
+
+    finish_run(run, summary)
     print(f"run directory: {run.path}")
 
 

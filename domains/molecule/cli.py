@@ -174,8 +174,9 @@ def optimize_command(args: argparse.Namespace) -> int:
     from .plots import write_plots
 
     write_plots(run.path, summary)
-    _write_report(run)
-    run.finish(summary)
+    from textgrad_sci.report import finish_run
+
+    finish_run(run, summary)
     print(summary_table(summary))
     print(f"\nrun directory: {run.path}  (plots in {run.path / 'plots'})")
     return 0
@@ -193,17 +194,6 @@ def _run_with_progress(workflow, run, progress: bool) -> dict:
             bar.update(1)
 
         return workflow.run(run, on_step)
-
-
-def _write_report(run) -> None:
-    try:
-        from textgrad_sci.report import write_report
-    except ImportError:
-        return
-    try:
-        write_report(run.path)
-    except Exception as err:  # the report is a convenience; the run itself succeeded
-        run.event("report_failed", error=f"{type(err).__name__}: {err}")
 
 
 def _fmt(value, spec: str) -> str:

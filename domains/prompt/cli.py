@@ -25,17 +25,13 @@ def _default_dir(command: str) -> str:
     return f"runs/{command}-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}"
 
 
-def _write_report(run: tg.Run) -> None:
-    """Write the HTML report; a failure there is reported, never lost with the run."""
-    try:
-        from textgrad_sci.report import write_report
+def _finish(run: tg.Run, summary: dict) -> None:
+    """Mark the run finished and write its HTML report."""
+    from textgrad_sci.report import finish_run
 
-        path = write_report(run.path)
-    except Exception as err:  # noqa: BLE001 - the run's results are already on disk
-        run.event("report_failed", error=f"{type(err).__name__}: {err}")
-        print(f"warning: the report was not written ({type(err).__name__}: {err})", file=sys.stderr)
-        return
-    print(f"report: {path}")
+    path = finish_run(run, summary)
+    if path is not None:
+        print(f"report: {path}")
 
 
 def _stopped(run: tg.Run, err: BaseException) -> int:
@@ -229,8 +225,7 @@ def optimize_command(args: argparse.Namespace) -> int:
     plot = plot_accuracy(run.steps(), summary["initial"], run.path / "plots" / "accuracy.png")
     print(accuracy_table(summary))
     print(f"\nfinal prompt:\n{summary['prompt']}\n")
-    run.finish(summary)
-    _write_report(run)
+    _finish(run, summary)
     print(f"run directory: {run.path} (plot: {plot})")
     return 0
 
@@ -318,7 +313,7 @@ def refine_command(args: argparse.Namespace) -> int:
     print("\n".join("  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in rows))
     print(f"\nmajority vote: {final}" + ("" if want is None else f" (correct: {final == want})"))
     plot_votes(votes, run.path / "plots" / "votes.png")
-    run.finish({"final": final, "votes": votes, "correct": None if want is None else final == want})
-    _write_report(run)
+    correct = None if want is None else final == want
+    _finish(run, {"final": final, "votes": votes, "correct": correct})
     print(f"run directory: {run.path}")
     return 0

@@ -94,13 +94,9 @@ def run_tuning(run_dir, config: dict, engine_spec=None, engine=None, progress: b
     plots = write_plots(case, result, run.path / "plots")
     summary = {**result.summary(), "tuner": config.get("tuner", "textgrad"),
                "plots": [str(p.relative_to(run.path)) for p in plots]}
-    try:
-        from textgrad_sci.report import write_report
+    from textgrad_sci.report import finish_run
 
-        write_report(run.path)
-    except ImportError as err:
-        run.event("report_unavailable", error=str(err))
-    run.finish(summary)
+    finish_run(run, summary)
     return summary
 
 

@@ -7,12 +7,14 @@ under ``plots/`` of a finished, running or killed run and writes ``RUN_DIR/repor
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
+from typing import Any
 
 from .data import build_page_data, load_run
 from .render import render_page
 
-__all__ = ["build_page_data", "load_run", "render_page", "write_report"]
+__all__ = ["build_page_data", "finish_run", "load_run", "render_page", "write_report"]
 
 REPORT_NAME = "report.html"
 
@@ -26,3 +28,15 @@ def write_report(run_dir: str | os.PathLike) -> Path:
     tmp.write_text(page, encoding="utf-8")
     os.replace(tmp, out)
     return out
+
+
+def finish_run(run: Any, summary: dict | None = None, status: str = "completed") -> Path | None:
+    """Mark ``run`` (a ``textgrad_sci.Run``) finished, then write its report. A failure of the
+    report is recorded as an event and a warning: the run's results are already on disk."""
+    run.finish(summary, status=status)
+    try:
+        return write_report(run.path)
+    except Exception as err:  # noqa: BLE001
+        run.event("report_failed", error=f"{type(err).__name__}: {err}")
+        print(f"warning: the report was not written ({type(err).__name__}: {err})", file=sys.stderr)
+        return None
