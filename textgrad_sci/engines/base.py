@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
-from ..usage import Usage, UsageMeter, record_call
+from ..usage import Usage, UsageMeter, current_label, record_call
 
 log = logging.getLogger("textgrad_sci.engines")
 
@@ -241,8 +241,6 @@ class Engine:
 
     def _account_failure(self, err: BaseException, seconds: float) -> None:
         usage = Usage(calls=1, failures=1, retries=getattr(err, "retries", 0), seconds=seconds)
-        from ..usage import current_label
-
         self.usage.record(usage, current_label())
         record_call(usage)
 
@@ -258,8 +256,6 @@ class Engine:
         if self.price_per_million and not response.cached:
             p_in, p_out = self.price_per_million
             usage.cost_usd = (usage.prompt_tokens * p_in + usage.completion_tokens * p_out) / 1e6
-        from ..usage import current_label
-
         self.usage.record(usage, current_label())
         record_call(usage)
 
