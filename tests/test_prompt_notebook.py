@@ -1,27 +1,10 @@
 """The prompt-optimization notebook runs offline from its cassette."""
 
-from pathlib import Path
-
-import nbformat
-from nbclient import NotebookClient
-
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+from notebook_support import run_notebook
 
 
 def test_prompt_notebook_executes_from_its_cassette(monkeypatch):
-    monkeypatch.delenv("RECORD_CASSETTE", raising=False)
-    assert (NOTEBOOKS / "prompt_optimization.cassette.jsonl").is_file()
-    nb = nbformat.read(NOTEBOOKS / "prompt_optimization.ipynb", as_version=4)
-    NotebookClient(
-        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}
-    ).execute()
-    outputs = "".join(
-        o.get("text", "") + o.get("data", {}).get("text/plain", "")
-        for c in nb.cells
-        if c.cell_type == "code"
-        for o in c.get("outputs", [])
-    )
-    assert "ReplayEngine" in outputs
-    assert "initial" in outputs and "majority vote:" in outputs
-    images = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
-    assert images
+    text, images = run_notebook("prompt_optimization", monkeypatch, "RECORD_CASSETTE", 120)
+    assert "ReplayEngine" in text
+    assert "initial" in text and "majority vote:" in text
+    assert images >= 1
