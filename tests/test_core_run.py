@@ -127,3 +127,13 @@ def test_no_secret_is_ever_written(tmp_path, monkeypatch):
     assert FAKE_KEY not in written
     assert "[REDACTED]" in written
     assert "api_key" not in json.loads((tmp_path / "run.json").read_text())["config"]
+
+
+def test_default_run_dir_names_the_command_and_utc_time():
+    import re
+
+    from textgrad_sci.run import default_run_dir
+
+    path = default_run_dir("molecule")
+    assert path.parent.name == "runs"
+    assert re.fullmatch(r"molecule-\d{8}T\d{6}Z", path.name)

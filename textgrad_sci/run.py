@@ -25,6 +25,11 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+def default_run_dir(command: str) -> Path:
+    """``runs/<command>-<UTC timestamp>``: where a CLI run goes when no directory is given."""
+    return Path("runs") / f"{command}-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}"
+
+
 def _append_line(path: Path, record: dict) -> None:
     line = json.dumps(redact(record), ensure_ascii=False, default=str) + "\n"
     with open(path, "a", encoding="utf-8") as f:

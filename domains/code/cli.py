@@ -4,20 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 
 from textgrad_sci.losses.sandbox import Limits, Sandbox, SandboxError
 
 from textgrad_sci.config import default_engine_spec
 from textgrad_sci.engines import get_engine
-from textgrad_sci.run import Run
+from textgrad_sci.run import Run, default_run_dir
 
 from .problems import ProblemError, load_dataset, load_problems
-
-
-def _default_dir(command: str) -> str:
-    return f"runs/code-{command}-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}"
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -52,7 +47,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _setup(args: argparse.Namespace, command: str):
-    run_dir = args.resume or args.run_dir or _default_dir(command)
+    run_dir = args.resume or args.run_dir or default_run_dir(f"code-{command}")
     engine = get_engine(args.engine or default_engine_spec())
     limits = Limits(test_timeout_s=args.test_timeout)
     sandbox = Sandbox(

@@ -6,11 +6,12 @@ import argparse
 import json
 import os
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 
 from textgrad_sci.losses.chem.cache import default_cache_dir
 from textgrad_sci.losses.chem.targets import TargetError, list_targets, load_target
+
+from textgrad_sci.run import default_run_dir
 
 DEFAULTS = {"steps": 10, "exhaustiveness": 8, "seed": 974528263, "timeout": 600.0}
 
@@ -147,8 +148,7 @@ def optimize_command(args: argparse.Namespace) -> int:
 
     try:
         tasks, config = _tasks_and_config(args)
-        run_dir = Path(args.resume or args.run_dir or Path("runs") / (
-            "molecule-" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")))
+        run_dir = Path(args.resume or args.run_dir or default_run_dir("molecule"))
         engine = get_engine(args.engine or config.get("engine_spec") or default_engine_spec())
         config["engine_spec"] = args.engine or config.get("engine_spec") or default_engine_spec()
         if config.get("proposals") is None:

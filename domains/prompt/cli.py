@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 
 from tqdm import tqdm
@@ -13,16 +12,13 @@ from tqdm import tqdm
 import textgrad_sci as tg
 from textgrad_sci.config import default_engine_spec
 from textgrad_sci.engines.base import EngineError
+from textgrad_sci.run import default_run_dir
 
 from .data import LETTERS, Example
 from .plots import plot_accuracy, plot_votes
 from .refine import AnswerRefiner, answer_key, majority_vote
 from .tasks import load_task
 from .training import PromptTrainer, TrainConfig, config_dict
-
-
-def _default_dir(command: str) -> str:
-    return f"runs/{command}-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}"
 
 
 def _finish(run: tg.Run, summary: dict) -> None:
@@ -160,7 +156,7 @@ REFINE_SETTINGS = ("question", "choices", "answer", "initial_answer", "steps", "
 def _run_dir(args: argparse.Namespace, command: str, names: tuple[str, ...]) -> Path:
     """The run directory; when it already holds a run, its recorded settings replace ``args``'s
     (so ``--resume DIR`` alone continues the same task)."""
-    directory = Path(args.resume or args.run_dir or _default_dir(command))
+    directory = Path(args.resume or args.run_dir or default_run_dir(command))
     meta_path = directory / "run.json"
     if args.resume and not meta_path.exists():
         raise SystemExit(f"--resume {args.resume}: no run there (run.json is missing)")

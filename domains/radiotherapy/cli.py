@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
+
+from textgrad_sci.run import default_run_dir
 
 TUNERS = ("textgrad", "random")
 
@@ -65,10 +66,7 @@ def handle_goals(args: argparse.Namespace) -> int:
 
 
 def _settings(args: argparse.Namespace) -> tuple[Path, dict]:
-    run_dir = args.resume or args.run_dir
-    if run_dir is None:
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        run_dir = f"runs/radiotherapy-{stamp}"
+    run_dir = args.resume or args.run_dir or default_run_dir("radiotherapy")
     config = {k: getattr(args, k) for k in SETTINGS}
     config["steps"] = 8 if args.steps is None else args.steps
     meta = Path(run_dir) / "run.json"
