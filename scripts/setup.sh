@@ -20,11 +20,12 @@ fi
 . .venv/bin/activate
 pip install -q --disable-pip-version-check meson-python meson ninja pybind11 numpy 2>&1 | grep -v '^WARNING: Location' || true
 
-if ! python -c "import llama_cpp" 2>/dev/null; then
-  echo "== building llama-cpp-python from source (compiles llama.cpp: about 4 minutes on 2 idle cores)"
-  CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)" pip install --disable-pip-version-check "llama-cpp-python>=0.3.0" 2>&1 \
+# llama-cpp-python with its OpenAI-compatible server (the tests start `python -m llama_cpp.server`).
+if ! python -c "import llama_cpp, llama_cpp.server.app" 2>/dev/null; then
+  echo "== building llama-cpp-python[server] from source (compiles llama.cpp: about 4 minutes on 2 idle cores)"
+  CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)" pip install --disable-pip-version-check "llama-cpp-python[server]>=0.3.0" 2>&1 \
     | grep -v '^WARNING: Location' || true
-  python -c "import llama_cpp" || { echo "llama-cpp-python failed to build" >&2; exit 1; }
+  python -c "import llama_cpp, llama_cpp.server.app" || { echo "llama-cpp-python[server] failed to install" >&2; exit 1; }
 fi
 
 echo "== pip install -e .[dev]"

@@ -16,6 +16,7 @@ from .model import BlackboxLLM, Module
 from .optimizer import TGD, TextualGradientDescent, TextualGradientDescentwithMomentum
 from .reduce import aggregate, sum
 from .run import Run
+from .tool_loss import Measurement, ToolLoss
 from .variable import Variable
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "JsonFormat",
     "LLMCall",
     "Module",
+    "Measurement",
     "MultiFieldEvaluation",
     "OutputSpec",
     "Run",
@@ -39,6 +41,7 @@ __all__ = [
     "TextLoss",
     "TextualGradientDescent",
     "TextualGradientDescentwithMomentum",
+    "ToolLoss",
     "Variable",
     "aggregate",
     "engines",

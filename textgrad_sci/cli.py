@@ -48,13 +48,34 @@ def _unavailable(command: str, missing: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run a command. Bad input, an interrupted or failed run, and an engine failure each end in
+    one line on stderr and a non-zero status, never a traceback."""
+    from .engines.base import EngineError
+    from .loop import RunStopped
+    from .options import UsageError
+
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()
         return 0
-    return int(handler(args) or 0)
+    name = " ".join(str(getattr(args, k)) for k in vars(args) if k.endswith("command")
+                    and isinstance(getattr(args, k), str))
+    try:
+        return int(handler(args) or 0)
+    except UsageError as err:
+        print(f"textgrad-sci {name}: {err}", file=sys.stderr)
+        return 2
+    except RunStopped as err:
+        print(f"textgrad-sci {name}: {err}", file=sys.stderr)
+        return err.exit_code
+    except EngineError as err:
+        print(f"textgrad-sci {name}: the engine failed: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"textgrad-sci {name}: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

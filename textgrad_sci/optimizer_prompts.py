@@ -25,3 +25,9 @@ CONSTRAINTS = "Follow these constraints:\n<CONSTRAINTS>\n{items}\n</CONSTRAINTS>
 EXAMPLES = "Examples of good values:\n<EXAMPLES>\n{items}\n</EXAMPLES>\n"
 
 RETRY = "Your answer could not be used: {error}. {format_instructions} Try again."
+
+REJECTED = (
+    "Your previous proposal was evaluated and rejected because it scored worse ({score_after:.4g} "
+    "against {score_before:.4g}; {direction} is better). Do not propose it again:\n"
+    "<REJECTED>{value}</REJECTED>\n"
+)

@@ -120,6 +120,23 @@ class Run:
         self._write_meta()
         self.usage = UsageMeter()
 
+    @staticmethod
+    def saved_config(directory: str | os.PathLike) -> dict | None:
+        """The settings of the run in ``directory``, or None when it holds no run."""
+        meta = Path(directory) / "run.json"
+        if not meta.exists():
+            return None
+        return json.loads(meta.read_text(encoding="utf-8")).get("config", {})
+
+    @property
+    def config(self) -> dict:
+        return self.meta.get("config", {})
+
+    def set_config(self, config: dict) -> None:
+        """Replace the recorded settings (a resumed run given new options)."""
+        self.meta["config"] = config
+        self._write_meta()
+
     def _write_meta(self) -> None:
         tmp = self.meta_path.with_suffix(".json.tmp")
         tmp.write_text(json.dumps(redact(self.meta), indent=2, default=str), encoding="utf-8")

@@ -16,7 +16,8 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from .cache import DiskCache, default_cache_dir
+from textgrad_sci.cache import JsonCache, tool_cache
+
 from .ligand import PREPARATION
 from .smiles import SmilesError, canonical_smiles
 from .targets import load_target
@@ -221,7 +222,8 @@ class DockingService:
     executor: a ``concurrent.futures.Executor`` or a ``dask.distributed.Client``; default a local
         process pool of ``max_workers`` (default 1, each dock using ``settings.cpu`` threads);
         each pool worker supervises one docking process that keeps the target's grid maps.
-    cache: a :class:`DiskCache`, a directory, or None for the default cache folder; False: none.
+    cache: a :class:`JsonCache`, a directory, or None for the default cache folder (none when
+        ``TEXTGRAD_SCI_CACHE=off``); False: none.
     """
 
     def __init__(
@@ -229,7 +231,7 @@ class DockingService:
         settings: DockSettings | None = None,
         executor: Any = None,
         max_workers: int | None = None,
-        cache: DiskCache | str | os.PathLike | bool | None = None,
+        cache: JsonCache | str | os.PathLike | bool | None = None,
     ) -> None:
         self.settings = settings or DockSettings()
         self._own_executor = executor is None
@@ -239,11 +241,11 @@ class DockingService:
             else _resolve_executor(executor)
         )
         if cache is False:
-            self.cache: DiskCache | None = None
-        elif isinstance(cache, DiskCache):
+            self.cache: JsonCache | None = None
+        elif isinstance(cache, JsonCache):
             self.cache = cache
         else:
-            self.cache = DiskCache(cache or default_cache_dir() / "docking")
+            self.cache = tool_cache("docking", cache or None)
         self.docked = 0
         self.cache_hits = 0
 

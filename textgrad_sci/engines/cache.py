@@ -17,14 +17,13 @@ import threading
 import time
 from pathlib import Path
 
+from ..cache import CACHE_ENV_VAR, OFF_VALUES, default_cache_dir
 from ..secrets import redact
 from .base import ChatRequest, ChatResponse, EngineError, is_cacheable
 
 __all__ = ["DiskCache", "default_cache_dir", "is_cacheable", "resolve_cache"]
 
 log = logging.getLogger("textgrad_sci.engines")
-CACHE_ENV_VAR = "TEXTGRAD_SCI_CACHE"
-OFF_VALUES = {"off", "0", "false", "no", "none", "disabled"}
 FILE_NAME = "engine-cache.sqlite3"
 
 _SCHEMA = """
@@ -122,17 +121,6 @@ class DiskCache:
         if conn is not None:
             conn.close()
             self._local.conn = None
-
-
-def default_cache_dir() -> Path | None:
-    """The cache directory from the environment, or None when caching is off."""
-    value = os.environ.get(CACHE_ENV_VAR, "").strip()
-    if value.lower() in OFF_VALUES:
-        return None
-    if value:
-        return Path(value)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "textgrad-sci"
 
 
 _shared: dict[Path, DiskCache] = {}

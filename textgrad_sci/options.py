@@ -1,0 +1,128 @@
+"""Settings: one frozen dataclass per command, its CLI options generated from its fields, and the
+options every run command shares (``--engine``, ``--run-dir``, ``--resume``, ``--quiet``).
+
+A field's ``metadata`` may hold ``help``, ``choices``, ``flag`` (the option's name) and
+``cli=False`` (not an option). A resumed run reuses its saved settings; options given explicitly
+override them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import types
+import typing
+from pathlib import Path
+from typing import Any, TypeVar
+
+from .run import Run, default_run_dir
+
+C = TypeVar("C")
+
+
+class UsageError(ValueError):
+    """Bad input to a command: printed as one line, exit status 2."""
+
+
+def setting(default: Any, help: str = "", **metadata: Any) -> Any:
+    """A config field with its CLI help (``choices=``, ``flag=``, ``cli=False`` also allowed)."""
+    if isinstance(default, (list, dict, set)):
+        raise TypeError("use a tuple for a sequence default (configs are frozen)")
+    return dataclasses.field(default=default, metadata={"help": help, **metadata})
+
+
+def _base_type(hint: Any) -> tuple[Any, bool]:
+    """(the type, whether it is a tuple of that type) of an annotation like ``int | None``."""
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        return _base_type(args[0]) if len(args) == 1 else (str, False)
+    if origin is tuple:
+        return typing.get_args(hint)[0], True
+    return hint, False
+
+
+def add_config_options(parser: argparse.ArgumentParser, cls: type) -> None:
+    """One option per field of ``cls``; every default is None so that given options are known."""
+    hints = typing.get_type_hints(cls)
+    for f in dataclasses.fields(cls):
+        if f.metadata.get("cli") is False:
+            continue
+        kind, many = _base_type(hints[f.name])
+        flag = f.metadata.get("flag") or "--" + f.name.replace("_", "-")
+        help_text = f.metadata.get("help", "")
+        if kind is bool:
+            if f.default is True:
+                flag = f.metadata.get("flag") or "--no-" + f.name.replace("_", "-")
+                parser.add_argument(flag, dest=f.name, action="store_const", const=False,
+                                    default=None, help=help_text)
+            else:
+                parser.add_argument(flag, dest=f.name, action="store_const", const=True,
+                                    default=None, help=help_text)
+            continue
+        shown = "" if f.default in (None, ()) else f" (default {f.default})"
+        kwargs: dict[str, Any] = {"dest": f.name, "default": None, "help": help_text + shown,
+                                  "type": kind}
+        if f.metadata.get("choices"):
+            kwargs["choices"] = f.metadata["choices"]
+        if many:
+            kwargs["action"] = "append"
+        parser.add_argument(flag, **kwargs)
+
+
+def add_run_options(parser: argparse.ArgumentParser, command: str, engine: bool = True) -> None:
+    """The options every run command has."""
+    if engine:
+        parser.add_argument("--engine", default=None,
+                            help="engine spec (default: $TEXTGRAD_SCI_ENGINE, else 'local')")
+    parser.add_argument("--run-dir", default=None,
+                        help=f"run directory (default runs/{command}-<UTC time>; an existing run "
+                        "there is resumed)")
+    parser.add_argument("--resume", default=None, metavar="RUN_DIR",
+                        help="continue the run in this directory with its saved settings")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def config_from(cls: type[C], args: argparse.Namespace, saved: dict | None = None) -> C:
+    """``cls`` from the saved settings (a resumed run), overridden by options given in ``args``."""
+    names = {f.name for f in dataclasses.fields(cls)}
+    values = {k: v for k, v in (saved or {}).items() if k in names}
+    hints = typing.get_type_hints(cls)
+    for name in names:
+        given = getattr(args, name, None)
+        if given is not None:
+            values[name] = given
+    for name, value in list(values.items()):
+        if isinstance(value, list) and _base_type(hints[name])[1]:
+            values[name] = tuple(value)
+    try:
+        return cls(**values)
+    except (TypeError, ValueError) as err:
+        raise UsageError(str(err)) from None
+
+
+def run_directory(args: argparse.Namespace, command: str) -> Path:
+    return Path(args.resume or args.run_dir or default_run_dir(command))
+
+
+def open_run(
+    args: argparse.Namespace, command: str, cls: type[C], engine_default: str | None = None
+) -> tuple[Run, C, str | None]:
+    """The run directory (a new one, or the saved run to resume), its settings and engine spec.
+
+    The run's ``config`` holds the settings (``dataclasses.asdict``) and ``engine`` (the spec).
+    """
+    directory = run_directory(args, command)
+    saved = Run.saved_config(directory)
+    if args.resume and saved is None:
+        raise UsageError(f"--resume {args.resume}: no run there (run.json is missing)")
+    config = config_from(cls, args, saved)
+    spec = getattr(args, "engine", None) or (saved or {}).get("engine") or engine_default
+    if spec is None and hasattr(args, "engine"):
+        from .config import default_engine_spec
+
+        spec = default_engine_spec()
+    record = {**dataclasses.asdict(config), "engine": spec}
+    run = Run(directory, record, spec)
+    run.set_config(record)  # a resumed run takes the options given now (e.g. more steps)
+    return run, config, spec
