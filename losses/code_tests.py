@@ -7,17 +7,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
-from textgrad_sci.function import Function
+from textgrad_sci.tool_loss import Measurement, ToolLoss
 from textgrad_sci.variable import Variable
 
 from .sandbox import RunResult, Sandbox, SandboxError, TestCase, TestResult
-
-if TYPE_CHECKING:
-    from textgrad_sci.engines.base import Engine
 
 MAX_SHOWN_FAILURES = 3
 
@@ -83,13 +78,16 @@ def numbers(result: RunResult) -> dict:
     }
 
 
-class CodeTestLoss(Function):
+class CodeTestLoss(ToolLoss):
     """``loss(code) -> Variable``: the rendered results of running ``tests`` against the code.
 
     ``output.data`` holds the numbers (passed, total, pass_rate, statuses) and the per-test
-    results. In backward, the code receives the rendered failures as feedback, plus any feedback
-    the results themselves received. Results are cached by the hash of code and tests.
+    results; the score is the fraction of tests failed (1.0 when the sandbox failed). In
+    backward, the code receives the rendered failures as feedback, plus any feedback the results
+    themselves received. Measurements are cached by the hash of code, entry point and tests.
     """
+
+    feedback_via = "test results"
 
     def __init__(
         self,
@@ -102,59 +100,28 @@ class CodeTestLoss(Function):
         self.tests = list(tests)
         self.entry_point = entry_point
         self.label = label
-        self._cache: dict[str, RunResult] = {}
-        self._lock = threading.Lock()
 
-    def key(self, code: str) -> str:
+    def canonical(self, code: str) -> str:
         blob = json.dumps([code, self.entry_point, [t.to_job() for t in self.tests]], default=repr)
         return hashlib.sha256(blob.encode()).hexdigest()
 
-    def evaluate(self, code: str) -> RunResult | str:
-        """The run's result, or the text of a sandbox failure (never raises)."""
-        key = self.key(code)
-        with self._lock:
-            if key in self._cache:
-                return self._cache[key]
+    def measure(self, code: str) -> Measurement:
+        """Run the tests in the sandbox; a sandbox failure is the measurement's error."""
         try:
             result = self.sandbox.run(code, self.tests, self.entry_point)
         except SandboxError as err:
-            return f"The {self.label} could not be run: {err}"
-        with self._lock:
-            self._cache[key] = result
-        return result
+            text = f"The {self.label} could not be run: {err}"
+            data = {"passed": 0, "total": len(self.tests), "pass_rate": 0.0,
+                    "all_passed": False, "error": text}
+            return Measurement(data, text, 1.0, error=text)
+        data = {**numbers(result), "tests": [t.to_dict() for t in result.tests]}
+        return Measurement(data, render(result, self.label), 1.0 - result.pass_rate,
+                           detail=result)
 
-    def score(self, code: str) -> float:
-        """Fraction of tests failed (lower is better; 1.0 when the sandbox failed)."""
-        result = self.evaluate(code)
-        return 1.0 - result.pass_rate if isinstance(result, RunResult) else 1.0
+    def role_of(self, variable: Variable) -> str:
+        return f"results of running the {self.label} on the {variable.role_description}"
 
-    def forward(self, code: Variable) -> Variable:
-        result = self.evaluate(code.value)
-        if isinstance(result, RunResult):
-            data = numbers(result)
-            data["tests"] = [t.to_dict() for t in result.tests]
-            text = render(result, self.label)
-        else:
-            data = {"passed": 0, "total": len(self.tests), "pass_rate": 0.0, "error": result}
-            data.update(all_passed=False)
-            text = result
-
-        def backward(output: Variable, _engine: Engine | None) -> None:
-            if not code.requires_grad:
-                return
-            if not data.get("all_passed"):
-                code.add_gradient(
-                    f"Results of running the {self.label} on this code:\n{output.value}",
-                    source=output.name,
-                    context={"via": "test results"},
-                )
-            for grad in list(output.gradients):
-                code.add_gradient(grad.value, source=output.name, context={"via": "test results"})
-
-        return self.make_output(
-            f"results of running the {self.label} on the {code.role_description}",
-            [code],
-            backward,
-            lambda: text,
-            data=data,
-        )
+    def feedback(self, measurement: Measurement, variable: Variable) -> str | None:
+        if measurement.numbers.get("all_passed"):
+            return None
+        return f"Results of running the {self.label} on this code:\n{measurement.text}"

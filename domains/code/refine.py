@@ -94,9 +94,10 @@ def code_validator(entry_point: str):
     return validate
 
 
-def summary(result: RunResult | str) -> dict:
-    if isinstance(result, str):
-        return {"passed": 0, "total": 0, "error": result}
+def summary(measurement) -> dict:
+    result = measurement.detail
+    if not isinstance(result, RunResult):
+        return {"passed": 0, "total": 0, "error": measurement.error}
     return {"passed": result.passed, "total": result.total, "statuses": result.counts()}
 
 
@@ -248,7 +249,7 @@ def refine(
             progress.update(1)
         if solved:
             break
-    final = visible.evaluate(variable.value)
+    final = visible.evaluate(variable.value).detail
     if isinstance(final, RunResult) and final.passed > best_passed:
         best_code, best_passed = variable.value, final.passed
     return RefineResult(
