@@ -34,7 +34,6 @@ def test_minibatch_feedback_reaches_the_prompt_from_every_example():
     assert names == {r.name for r in responses} and len(names) == 4
     sources = [ctx["source"] for ctx in prompt.gradients_context.values()]
     assert sorted(sources) == sorted(names)
-    trainer._order_feedback(responses)
     ordered = [prompt.gradients_context[g]["source"] for g in prompt.gradients]
     assert ordered == [r.name for r in responses]
     assert all(g.value == FEEDBACK for g in prompt.gradients)

@@ -6,12 +6,14 @@ the progress bar with its ETA, early stop, interrupt and engine-failure status, 
 run with its report. A domain supplies a small *problem* object:
 
 - ``parameters``: the variables being optimized (restored by name on resume);
-- ``forward(step, seed) -> Variable | list[Variable]``: the loss(es) of the current values;
+- ``forward(step, seed) -> Variable | list[Variable] | None``: the loss(es) of the current
+  values; None for a step that only evaluates (no feedback, no update: e.g. a first answer);
 - ``record(step, updates) -> dict``: the step's fields beyond the common ones (``losses`` first);
 - ``summary() -> dict``: the run's summary, written to ``run.json`` and the report;
 - optional ``restore(steps)`` (rebuild domain state from recorded steps), ``stop() -> bool``
   (checked before each step and after its forward: stop early, e.g. all tests pass),
-  ``progress(fields) -> str`` (the progress bar's postfix) and ``engine`` (for backward).
+  ``progress(fields) -> str`` (the progress bar's postfix), ``engine`` (for backward) and
+  ``write_artifacts(run_dir, summary)`` (tables and plots, written before the report).
 
 ``for_each(run, items, key, work)`` is the same for batch jobs: one resumable step per item.
 """
@@ -50,7 +52,9 @@ class RunStopped(Exception):
         return 130 if self.status == "interrupted" else 1
 
 
-def _losses(value: Variable | Sequence[Variable]) -> list[Variable]:
+def _losses(value: Variable | Sequence[Variable] | None) -> list[Variable]:
+    if value is None:
+        return []
     return [value] if isinstance(value, Variable) else list(value)
 
 
@@ -94,12 +98,12 @@ def optimize(
     Step ``i`` uses seed ``seed + i`` (for the optimizer's sampling and the problem's tools).
     With ``finish`` the run is marked completed and its report written.
     """
-    start = run.restore(problem.parameters, optimizer)
-    if hasattr(problem, "restore"):
-        problem.restore(run.steps())
     engine = getattr(problem, "engine", None)
 
     def body() -> dict:
+        start = run.restore(problem.parameters, optimizer)
+        if hasattr(problem, "restore"):
+            problem.restore(run.steps())
         bar = _bar(steps, start, desc, progress)
         try:
             for index in range(start, steps):
@@ -117,6 +121,8 @@ def optimize(
     if finish:
         from .report import finish_run
 
+        if hasattr(problem, "write_artifacts"):
+            problem.write_artifacts(run.path, summary)
         finish_run(run, summary)
     return summary
 
@@ -131,7 +137,7 @@ def _one_step(problem, optimizer, run: Run, index: int, seed: int, engine) -> di
         with recorder.time("forward"):
             losses = _losses(problem.forward(index, seed))
         reports: list = []
-        if not _stopped(problem):
+        if losses and not _stopped(problem):
             if optimizer.uses_feedback:
                 with recorder.time("backward"):
                     for loss in losses:
@@ -140,7 +146,7 @@ def _one_step(problem, optimizer, run: Run, index: int, seed: int, engine) -> di
             with recorder.time("update"):
                 reports = optimizer.step()
         else:
-            graph = graph_snapshot(*losses)
+            graph = graph_snapshot(*losses) if losses else None
         fields = problem.record(index, reports)
         recorder.record(parameters=problem.parameters, graph=graph, updates=reports,
                         optimizer=optimizer, **fields)

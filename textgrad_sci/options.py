@@ -1,8 +1,9 @@
 """Settings: one frozen dataclass per command, its CLI options generated from its fields, and the
 options every run command shares (``--engine``, ``--run-dir``, ``--resume``, ``--quiet``).
 
-A field's ``metadata`` may hold ``help``, ``choices``, ``flag`` (the option's name) and
-``cli=False`` (not an option). A resumed run reuses its saved settings; options given explicitly
+A field's ``metadata`` may hold ``help``, ``choices``, ``flag`` (the option's name), ``nargs``
+(a tuple field given as ``--opt a b c`` instead of a repeated ``--opt a``) and ``cli=False``
+(not an option). A resumed run reuses its saved settings; options given explicitly
 override them.
 """
 
@@ -65,7 +66,9 @@ def add_config_options(parser: argparse.ArgumentParser, cls: type) -> None:
                                   "type": kind}
         if f.metadata.get("choices"):
             kwargs["choices"] = f.metadata["choices"]
-        if many:
+        if many and f.metadata.get("nargs"):
+            kwargs["nargs"] = f.metadata["nargs"]
+        elif many:
             kwargs["action"] = "append"
         parser.add_argument(flag, **kwargs)
 
@@ -117,6 +120,8 @@ def open_run(
     if args.resume and saved is None:
         raise UsageError(f"--resume {args.resume}: no run there (run.json is missing)")
     config = config_from(cls, args, saved)
+    if saved is not None:
+        _note_resumed(directory, cls, args, saved)
     spec = getattr(args, "engine", None) or (saved or {}).get("engine") or engine_default
     if spec is None and hasattr(args, "engine"):
         from .config import default_engine_spec
@@ -126,3 +131,19 @@ def open_run(
     run = Run(directory, record, spec)
     run.set_config(record)  # a resumed run takes the options given now (e.g. more steps)
     return run, config, spec
+
+
+def _note_resumed(directory: Path, cls: type, args: argparse.Namespace, saved: dict) -> None:
+    """Say which saved settings (those not at their defaults, and not given now) the resumed
+    run keeps, so that ``--resume DIR`` alone visibly continues the same job."""
+    import sys
+
+    kept = [f.name for f in dataclasses.fields(cls)
+            if f.name in saved and getattr(args, f.name, None) is None
+            and _plain(saved[f.name]) != _plain(f.default)]
+    if kept:
+        print(f"note: resuming {directory} with its recorded {', '.join(kept)}", file=sys.stderr)
+
+
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value

@@ -22,7 +22,8 @@ class Measurement:
 
     numbers: JSON-safe numbers (attached to the loss output as ``data``, recorded per step).
     text: their rendering for a language model (the loss output's value).
-    score: one scalar, lower is better (acceptance gating, benchmarks).
+    score: one scalar for acceptance gating and benchmarks (lower is better unless the loss
+        says ``minimize = False``).
     hints: advice derived from the numbers, added to the feedback.
     error: why the tool failed (the failure is feedback too, never an exception).
     detail: the tool's own result object (not JSON; e.g. a dose cube or per-test results).
@@ -48,6 +49,7 @@ class ToolLoss(Function):
     """
 
     role: str = "tool report"
+    minimize: bool = True  # False for a score where higher is better (e.g. an accuracy)
     feedback_via: str = "tool"
     cache_size: int | None = None
 
@@ -92,8 +94,14 @@ class ToolLoss(Function):
                 cache.popitem(last=False)
         return measurement
 
+    def remember(self, value: str, measurement: Measurement) -> None:
+        """Put a known measurement into the cache (e.g. restored from a run's records)."""
+        cache, lock, _ = self._cache_state()
+        with lock:
+            cache[self.canonical(value)] = measurement
+
     def score(self, value: str) -> float:
-        """For ``TGD(score_fn=...)`` and the baselines: the score (lower is better)."""
+        """For ``TGD(score_fn=..., minimize=loss.minimize)`` and the baselines."""
         return self.evaluate(value).score
 
     def role_of(self, variable: Variable) -> str:

@@ -4,6 +4,7 @@
 optimizes one answer with a critique and picks the final one by majority vote.
 """
 
+from .answer import AnswerRefinement, majority_vote, refine_answer
 from .checkers import (
     CHECKERS,
     choice_match,
@@ -14,16 +15,15 @@ from .checkers import (
     parse_number,
 )
 from .data import Example, load_jsonl, save_jsonl, split
-from .refine import RefineResult, majority_vote, refine_answer
-from .tasks import Task, load_task, object_counting
+from .tasks import PromptTask, load_task, object_counting
 from .training import PromptTrainer, TrainConfig
 
 __all__ = [
     "CHECKERS",
     "Example",
+    "AnswerRefinement",
+    "PromptTask",
     "PromptTrainer",
-    "RefineResult",
-    "Task",
     "TrainConfig",
     "choice_match",
     "exact_match",

@@ -140,7 +140,7 @@ def object_counting(n: int = 100, seed: int = 0) -> list[Example]:
 
 
 @dataclass
-class Task:
+class PromptTask:
     """A dataset split three ways, with its checker, starting prompt and answer format."""
 
     name: str
@@ -171,7 +171,7 @@ def load_task(
     seed: int = 0,
     initial_prompt: str | None = None,
     constrained: bool = True,
-) -> Task:
+) -> PromptTask:
     """The generated ``object-counting`` task, or a JSONL ``dataset`` (checker default: choice
     when every example has choices, else exact).
 
@@ -192,7 +192,7 @@ def load_task(
         raise ValueError(f"the split {list(sizes)} left no training or validation examples")
     kind = checker if isinstance(checker, str) else "custom"
     grammar = ANSWER_GRAMMARS.get(kind) if constrained else None
-    return Task(
+    return PromptTask(
         name=name,
         train=train,
         val=val,

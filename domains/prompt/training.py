@@ -7,18 +7,20 @@ import math
 import random
 import sys
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from tqdm import tqdm
 
 import textgrad_sci as tg
 from textgrad_sci.engines.base import Engine
+from textgrad_sci.loop import optimize
+from textgrad_sci.options import setting
 
 from . import training_prompts as prompts
 from .checkers import final_answer
 from .data import Example
-from .tasks import Task
+from .tasks import PromptTask
 
 MAX_PROMPT_CHARS = 3000
 # For grammar-decoding engines: a new prompt of 20 to 600 characters, so that a small model
@@ -26,28 +28,71 @@ MAX_PROMPT_CHARS = 3000
 PROMPT_BODY_GBNF = "[^<]{20,600}"
 
 
-@dataclass
+@dataclass(frozen=True)
 class TrainConfig:
-    """Settings of a prompt-optimization run (all recorded in the run directory)."""
+    """Settings of a prompt-optimization run: the task, the training and the engines' limits,
+    all recorded in the run directory (``prompt optimize``'s options are made from them)."""
 
-    epochs: int = 3
-    batch_size: int = 8
-    seed: int = 0
-    max_tokens: int | None = 256
-    update_max_tokens: int | None = 300
-    temperature: float = 0.0
-    loss: str = "check"  # "check": a string-based correctness check; "critique": an LLM critique
-    gate: bool = True
-    gradient_memory: int = 0
-    max_retries: int = 1
-    concurrency: int | None = None
-    progress: bool = True
+    task: str | None = setting(None, "built-in generated task (default: object-counting)",
+                               choices=("object-counting",))
+    dataset: str | None = setting(None, "JSONL file of {question, answer[, choices]} lines")
+    checker: str | None = setting(None, "answer checker (default: numeric for object-counting, "
+                                  "else exact)", choices=("exact", "numeric", "choice"))
+    n: int = setting(100, "questions to generate (built-in task)")
+    split: str = setting("0.3,0.35,0.35", "train,val,test sizes as fractions or counts")
+    epochs: int = setting(3, "passes over the training set")
+    batch_size: int = setting(8, "questions per step")
+    seed: int = setting(0, "split, shuffling and sampling seed")
+    max_tokens: int | None = setting(256, "tokens per answer")
+    loss: str = setting("check", "check: a string-based correctness check; critique: an LLM "
+                        "critique", choices=("check", "critique"))
+    gate: bool = setting(True, "keep every step (no validation gate)")
+    grammar: bool = setting(True, "do not constrain answers to end with 'Answer: ...' (grammar "
+                            "engines)")
+    initial_prompt: str | None = setting(None, "starting system prompt")
+    update_max_tokens: int | None = setting(300, "tokens per prompt update")
+    temperature: float = setting(0.0, "sampling temperature of answers and updates")
+    gradient_memory: int = setting(0, "past prompts and their feedback shown to the optimizer")
+    max_retries: int = setting(1, "retries of a malformed update")
+    concurrency: int | None = setting(None, "parallel model calls")
+    critic: str | None = setting(None, "engine spec for feedback and updates (default: --engine)")
+    critic_max_tokens: int | None = setting(200, "token limit of each feedback call")
+    progress: bool = setting(True, cli=False)
 
     def __post_init__(self) -> None:
         if self.loss not in ("check", "critique"):
             raise ValueError(f"loss must be 'check' or 'critique', not {self.loss!r}")
         if self.epochs < 1 or self.batch_size < 1:
             raise ValueError("epochs and batch_size must be at least 1")
+        if self.task is not None and self.dataset is not None:
+            raise ValueError("give --task or --dataset, not both")
+
+    def sizes(self) -> list[float]:
+        """``split`` as three numbers (fractions below 1, else counts)."""
+        try:
+            parts = [float(p) for p in self.split.split(",")]
+        except ValueError:
+            raise ValueError(
+                f"--split must be three comma-separated numbers, not {self.split!r}"
+            ) from None
+        if len(parts) != 3:
+            raise ValueError(f"--split must have three parts (train,val,test), not {self.split!r}")
+        return [p if p < 1 else int(p) for p in parts]
+
+
+class Accuracy(tg.ToolLoss):
+    """The accuracy of a system prompt on fixed examples (higher is better), measured once per
+    prompt: the acceptance gate's score."""
+
+    minimize = False
+
+    def __init__(self, trainer: PromptTrainer, examples: Sequence[Example], name: str) -> None:
+        self.trainer, self.examples, self.name = trainer, list(examples), name
+
+    def measure(self, value: str) -> tg.Measurement:
+        accuracy = self.trainer.accuracy_of(value, self.examples, self.name)
+        return tg.Measurement({"accuracy": accuracy}, f"{self.name} accuracy {accuracy:.3f}",
+                              accuracy)
 
 
 def validate_prompt(value: str) -> str | None:
@@ -65,7 +110,7 @@ class PromptTrainer:
 
     def __init__(
         self,
-        task: Task,
+        task: PromptTask,
         engine: Engine | str,
         config: TrainConfig | None = None,
         optimizer_engine: Engine | str | None = None,
@@ -98,7 +143,8 @@ class PromptTrainer:
             sampling=sampling,
             concurrency=self.config.concurrency,
         )
-        self._cache: dict[tuple[str, str], float] = {}
+        self.val_accuracy = Accuracy(self, task.val, "validation")
+        self.test_accuracy = Accuracy(self, task.test, "test")
 
     # -- forward and evaluation -------------------------------------------------------------------
     def answer_params(self) -> dict[str, Any]:
@@ -115,24 +161,13 @@ class PromptTrainer:
             example.prompt(), system_prompt=prompt_value, **self.answer_params()
         )
 
-    def evaluate(
-        self, examples: Sequence[Example], prompt_value: str | None = None, name: str = "eval"
-    ) -> float:
-        """Accuracy of a prompt (default: the current one) on ``examples``; cached per prompt."""
-        value = self.prompt.value if prompt_value is None else prompt_value
-        key = (value, name + "\x00" + "\x00".join(e.question for e in examples))
-        if key in self._cache:
-            return self._cache[key]
-        bar = tqdm(
-            total=len(examples),
-            desc=name,
-            leave=False,
-            file=sys.stderr,
-            disable=not self.config.progress,
-        )
+    def accuracy_of(self, prompt_value: str, examples: Sequence[Example], name: str) -> float:
+        """Accuracy of a prompt on ``examples`` (answered concurrently, no graph)."""
+        bar = tqdm(total=len(examples), desc=name, leave=False, file=sys.stderr,
+                   disable=not self.config.progress)
 
         def one(ex: Example) -> bool:
-            ok = self._check(self.predict(value, ex), ex)
+            ok = self._check(self.predict(prompt_value, ex), ex)
             bar.update(1)
             return ok
 
@@ -140,12 +175,16 @@ class PromptTrainer:
             results = tg.parallel_map(one, examples, self.config.concurrency)
         finally:
             bar.close()
-        accuracy = sum(results) / len(results) if results else float("nan")
-        self._cache[key] = accuracy
-        return accuracy
+        return sum(results) / len(results) if results else float("nan")
+
+    def evaluate(self, split: str = "test", prompt_value: str | None = None) -> float:
+        """Accuracy of a prompt (default: the current one) on the validation or test split;
+        measured once per prompt."""
+        loss = self.val_accuracy if split == "validation" else self.test_accuracy
+        return loss.score(self.prompt.value if prompt_value is None else prompt_value)
 
     def validation_accuracy(self, prompt_value: str) -> float:
-        return self.evaluate(self.task.val, prompt_value, "validation")
+        return self.val_accuracy.score(prompt_value)
 
     def _check(self, response: str, ex: Example) -> bool:
         try:
@@ -200,13 +239,6 @@ class PromptTrainer:
         total = tg.sum([r[0] for r in results], "evaluations of a minibatch of responses")
         return total, [r[2] for r in results], [r[1] for r in results]
 
-    def _order_feedback(self, responses: list[tg.Variable]) -> None:
-        """Put the prompt's feedback in minibatch order: backward runs concurrently, so arrival
-        order varies, and the update request (its cache and cassette key) must not."""
-        index = {r.name: i for i, r in enumerate(responses)}
-        context = self.prompt.gradients_context
-        self.prompt.gradients.sort(key=lambda g: index.get(context[g].get("source"), len(index)))
-
     # -- training ---------------------------------------------------------------------------------
     def steps_per_epoch(self) -> int:
         return math.ceil(len(self.task.train) / self.config.batch_size)
@@ -220,98 +252,79 @@ class PromptTrainer:
         size = self.config.batch_size
         return epoch, order[index * size : (index + 1) * size]
 
-    def train_step(self, step: int, recorder: Any = None) -> dict:
-        """One minibatch: forward, sum, backward, gated TGD step. Returns the step's fields."""
-        timer = recorder.time if recorder is not None else _no_timer
-        epoch, batch = self.batch(step)
-        self.optimizer.zero_grad()
-        with timer("forward"):
-            total, predictions, responses = self.forward(batch)
-        with timer("backward"):
-            total.backward(self.optimizer_engine, self.config.concurrency)
-            self._order_feedback(responses)
-        old = self.prompt.value
-        with timer("update"):
-            report = self.optimizer.step()[0]
-            val = self.validation_accuracy(self.prompt.value)
-        fields: dict[str, Any] = {
-            "epoch": epoch + 1,
-            "train_accuracy": sum(p["correct"] for p in predictions) / len(predictions),
-            "val_accuracy": val,
-            "accepted": report.accepted,
-            "reverted": report.new_value is not None and not report.accepted,
-            "candidate_val_accuracy": report.score_after,
-            "report": report,
-            "predictions": predictions,
-            "graph": tg.graph_snapshot(total),
-            "changed": self.prompt.value != old,
-        }
-        if (step + 1) % self.steps_per_epoch() == 0 and self.task.test:
-            with timer("test"):
-                fields["test_accuracy"] = self.evaluate(self.task.test, name="test")
-        return fields
-
     def baseline(self, run: tg.Run) -> dict:
         """Validation and test accuracy of the initial prompt (recorded once per run)."""
         for event in run.events():
             if event.get("kind") == "baseline":
                 return {"val": event["val_accuracy"], "test": event.get("test_accuracy")}
         val = self.validation_accuracy(self.task.initial_prompt)
-        test = (
-            self.evaluate(self.task.test, self.task.initial_prompt, "test")
-            if self.task.test
-            else None
-        )
+        test = self.evaluate("test", self.task.initial_prompt) if self.task.test else None
         run.event("baseline", prompt=self.task.initial_prompt, val_accuracy=val, test_accuracy=test)
         return {"val": val, "test": test}
 
-    def fit(self, run: tg.Run) -> dict:
+    def fit(self, run: tg.Run, finish: bool = True) -> dict:
         """Train for ``config.epochs`` epochs in ``run`` (resuming where it stopped); return the
         summary (initial and per-epoch accuracies, the final prompt)."""
-        start = run.restore([self.prompt], self.optimizer)
-        initial = self.baseline(run)
-        total_steps = self.config.epochs * self.steps_per_epoch()
-        bar = tqdm(
-            total=total_steps,
-            initial=start,
-            desc="steps",
-            file=sys.stderr,
-            disable=not self.config.progress,
-        )
-        try:
-            for step in run.remaining(total_steps):
-                with run.step(step) as s:
-                    fields = self.train_step(step, s)
-                    losses = {
-                        k: float(fields[k])
-                        for k in ("train_accuracy", "val_accuracy", "test_accuracy")
-                        if k in fields
-                    }
-                    s.record(
-                        parameters=[self.prompt],
-                        losses=losses,
-                        graph=fields.pop("graph"),
-                        updates=[fields.pop("report")],
-                        optimizer=self.optimizer,
-                        **{k: v for k, v in fields.items() if k not in losses},
-                    )
-                bar.update(1)
-                bar.set_postfix(val=f"{fields['val_accuracy']:.2f}")
-        finally:
-            bar.close()
-        return summarize(run.steps(), initial, self.prompt.value)
+        total = self.config.epochs * self.steps_per_epoch()
+        return optimize(_Training(self, run), self.optimizer, run, total, seed=self.config.seed,
+                        progress=self.config.progress, desc="steps", finish=finish)
 
 
-class _NoTimer:
-    def __enter__(self):
-        return self
+class _Training:
+    """The loop's view of prompt training: one minibatch per step."""
 
-    def __exit__(self, *exc):
-        return False
+    def __init__(self, trainer: PromptTrainer, run: tg.Run) -> None:
+        self.trainer, self.run = trainer, run
+        self.parameters = [trainer.prompt]
+        self.engine = trainer.optimizer_engine
+        self.initial: dict = {}
+        self.step_fields: dict[str, Any] = {}
 
+    def restore(self, steps: list[dict]) -> None:
+        self.initial = self.trainer.baseline(self.run)
+        if steps:  # the restored prompt's validation accuracy is on record: not measured again
+            last = steps[-1]
+            accuracy = last["losses"]["val_accuracy"]
+            self.trainer.val_accuracy.remember(
+                last["parameters"]["system_prompt"], tg.Measurement({"accuracy": accuracy}, "",
+                                                                    accuracy))
 
-def _no_timer(_phase: str) -> _NoTimer:
-    return _NoTimer()
+    def forward(self, step: int, seed: int) -> tg.Variable:
+        epoch, batch = self.trainer.batch(step)
+        total, predictions, _ = self.trainer.forward(batch)
+        self.step_fields = {"epoch": epoch + 1, "predictions": predictions,
+                            "old": self.trainer.prompt.value}
+        return total
+
+    def record(self, step: int, updates: list) -> dict:
+        t, report = self.trainer, updates[0]
+        predictions = self.step_fields["predictions"]
+        losses = {
+            "train_accuracy": sum(p["correct"] for p in predictions) / len(predictions),
+            "val_accuracy": t.validation_accuracy(t.prompt.value),
+        }
+        if (step + 1) % t.steps_per_epoch() == 0 and t.task.test:
+            losses["test_accuracy"] = t.evaluate("test")
+        return {
+            "losses": losses,
+            "epoch": self.step_fields["epoch"],
+            "accepted": report.accepted,
+            "reverted": report.new_value is not None and not report.accepted,
+            "candidate_val_accuracy": report.score_after,
+            "predictions": predictions,
+            "changed": t.prompt.value != self.step_fields["old"],
+        }
+
+    def progress(self, fields: dict) -> str:
+        return f"val={fields['losses']['val_accuracy']:.2f}"
+
+    def summary(self) -> dict:
+        return summarize(self.run.steps(), self.initial, self.trainer.prompt.value)
+
+    def write_artifacts(self, run_dir, summary: dict) -> None:
+        from .plots import plot_accuracy
+
+        plot_accuracy(self.run.steps(), summary["initial"], run_dir / "plots" / "accuracy.png")
 
 
 def summarize(steps: list[dict], initial: dict, prompt: str) -> dict:
@@ -341,7 +354,3 @@ def summarize(steps: list[dict], initial: dict, prompt: str) -> dict:
         rows.append(e)
     final = {"val": rows[-1]["val"], "test": rows[-1]["test"]} if rows else dict(initial)
     return {"initial": initial, "epochs": rows, "final": final, "prompt": prompt}
-
-
-def config_dict(config: TrainConfig) -> dict:
-    return asdict(config)

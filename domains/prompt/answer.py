@@ -1,17 +1,19 @@
 """Test-time answer refinement: the answer is the variable, a ``TextLoss`` critique is the loss,
-TGD rewrites the answer for N steps, and the final answer is the majority vote over the
-trajectory."""
+TGD rewrites the answer for N steps (on the shared loop), and the final answer is the majority
+vote over the trajectory."""
 
 from __future__ import annotations
 
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import textgrad_sci as tg
 from textgrad_sci.engines.base import Engine, OutputSpec
+from textgrad_sci.loop import optimize
 
-from . import refine_prompts as prompts
+from . import answer_prompts as prompts
 from .checkers import final_answer, normalize, parse_choice
 from .data import LETTERS, Example
 
@@ -37,7 +39,7 @@ def answer_key(response: str, letters: str | None = None) -> str | None:
 
 
 @dataclass
-class RefineResult:
+class AnswerRefinement:
     question: str
     trajectory: list[str] = field(default_factory=list)
     votes: list[str | None] = field(default_factory=list)
@@ -98,19 +100,20 @@ class AnswerRefiner:
             params["output"] = spec
         return params
 
-    def setup(self, example: Example, initial_answer: str | None = None):
-        """The answer variable (first answer from the model unless given), loss and optimizer."""
+    def first_answer(self, example: Example) -> str:
+        """The model's first answer to the question."""
         letters = LETTERS[: len(example.choices)] if example.choices else None
         spec = OutputSpec(grammar=choice_answer_gbnf(letters)) if letters else None
-        if initial_answer is None:
-            system = (
-                prompts.CHOICE_SOLVER_PROMPT.format(letters=", ".join(letters))
-                if letters
-                else prompts.SOLVER_PROMPT
-            )
-            initial_answer = self.engine.chat(
-                example.prompt(), system_prompt=system, **self._params(spec)
-            )
+        system = (
+            prompts.CHOICE_SOLVER_PROMPT.format(letters=", ".join(letters))
+            if letters
+            else prompts.SOLVER_PROMPT
+        )
+        return self.engine.chat(example.prompt(), system_prompt=system, **self._params(spec))
+
+    def setup(self, example: Example, initial_answer: str = ""):
+        """The answer variable, loss and optimizer."""
+        letters = LETTERS[: len(example.choices)] if example.choices else None
         answer = tg.Variable(
             initial_answer,
             prompts.ANSWER_ROLE,
@@ -146,15 +149,59 @@ class AnswerRefiner:
         )
         return answer, loss_fn, optimizer, letters
 
-    def step(self, answer: tg.Variable, loss_fn, optimizer: tg.TGD):
-        """One refinement step: critique, backward, update. Returns (loss, report)."""
-        optimizer.zero_grad()
+    def critique(self, answer: tg.Variable, loss_fn) -> tg.Variable:
+        """The critique of the current answer (the loss)."""
         params = {"temperature": self.temperature}
         if self.max_tokens:
             params["max_tokens"] = self.max_tokens
-        loss = loss_fn(answer, **params)
-        loss.backward(self.critic)
-        return loss, optimizer.step()[0]
+        return loss_fn(answer, **params)
+
+
+class Refinement:
+    """The loop's view of answer refinement: step 0 records the first answer, each later step
+    critiques the answer and rewrites it."""
+
+    def __init__(
+        self, refiner: AnswerRefiner, example: Example, initial_answer: str | None = None
+    ) -> None:
+        self.refiner, self.example, self.initial_answer = refiner, example, initial_answer
+        answer, self.loss_fn, self.optimizer, self.letters = refiner.setup(
+            example, initial_answer or ""
+        )
+        self.parameters = [answer]
+        self.engine = refiner.critic
+        self.votes: list[str | None] = []
+        self.want = answer_key(example.answer, self.letters) if example.answer else None
+
+    @property
+    def answer(self) -> tg.Variable:
+        return self.parameters[0]
+
+    def restore(self, steps: list[dict]) -> None:
+        self.votes = [s.get("vote") for s in steps]
+
+    def forward(self, step: int, seed: int) -> tg.Variable | None:
+        if step == 0:
+            if self.initial_answer is None:
+                self.answer.value = self.refiner.first_answer(self.example)
+            return None
+        return self.refiner.critique(self.answer, self.loss_fn)
+
+    def record(self, step: int, updates: list) -> dict:
+        vote = answer_key(self.answer.value, self.letters)
+        self.votes.append(vote)
+        losses = {"accepted": float(updates[0].accepted)} if updates else {}
+        return {"losses": losses, "answer": self.answer.value, "vote": vote}
+
+    def summary(self) -> dict:
+        final = majority_vote(self.votes)
+        correct = None if self.want is None else final == self.want
+        return {"final": final, "votes": list(self.votes), "correct": correct}
+
+    def write_artifacts(self, run_dir, summary: dict) -> None:
+        from .plots import plot_votes
+
+        plot_votes(summary["votes"], run_dir / "plots" / "votes.png")
 
 
 def refine_answer(
@@ -166,16 +213,22 @@ def refine_answer(
     initial_answer: str | None = None,
     critic: Engine | str | None = None,
     max_tokens: int | None = 200,
-) -> RefineResult:
-    """Refine an answer for ``steps`` steps and return the trajectory and its majority vote."""
+    run: tg.Run | None = None,
+) -> AnswerRefinement:
+    """Refine an answer for ``steps`` steps and return the trajectory and its majority vote
+    (recorded in ``run``, else in a temporary run directory)."""
     example = question if isinstance(question, Example) else Example(question, "", tuple(choices))
-    refiner = AnswerRefiner(engine, critic, max_tokens=max_tokens)
-    answer, loss_fn, optimizer, letters = refiner.setup(example, initial_answer)
-    result = RefineResult(example.question, [answer.value], [answer_key(answer.value, letters)])
-    for _ in range(steps):
-        _, report = refiner.step(answer, loss_fn, optimizer)
-        result.reports.append(report.to_dict())
-        result.trajectory.append(answer.value)
-        result.votes.append(answer_key(answer.value, letters))
-    result.final = majority_vote(result.votes)
-    return result
+    problem = Refinement(AnswerRefiner(engine, critic, max_tokens=max_tokens), example,
+                         initial_answer)
+    with tempfile.TemporaryDirectory(prefix="answer-") as scratch:
+        run = run or tg.Run(scratch)
+        summary = optimize(problem, problem.optimizer, run, steps + 1, progress=False,
+                           finish=False)
+        records = run.steps()
+    return AnswerRefinement(
+        example.question,
+        trajectory=[r["answer"] for r in records],
+        votes=summary["votes"],
+        final=summary["final"],
+        reports=[u for r in records for u in r.get("updates", [])],
+    )
