@@ -67,7 +67,7 @@ def load_case(
     target: str | None = None,
     prescription_gy: float | None = None,
 ):
-    """A built-in phantom by name, an .npz file, or a DICOM folder (CT + RTSTRUCT)."""
+    """A built-in phantom by name, an .npz file, a matRad .mat file or a DICOM folder."""
     from textgrad_sci.losses import dose
 
     if source == "prostate":
@@ -77,6 +77,10 @@ def load_case(
     path = Path(source)
     if path.suffix == ".npz" and path.is_file():
         return case_from_npz(path, target, prescription_gy)
+    if path.suffix.lower() == ".mat":
+        from .matrad import case_from_mat
+
+        return case_from_mat(path, target, prescription_gy, resolution_mm=resolution_mm)
     if path.is_dir():
         from .dicom import case_from_dicom
 
@@ -84,5 +88,6 @@ def load_case(
             raise ValueError("a DICOM case needs --target and --prescription")
         return case_from_dicom(path, target, prescription_gy, resolution_mm=resolution_mm)
     raise ValueError(
-        f"unknown case {str(source)!r}: use one of {BUILT_IN}, an .npz file or a DICOM folder"
+        f"unknown case {str(source)!r}: use one of {BUILT_IN}, an .npz or matRad .mat file "
+        "or a DICOM folder"
     )
