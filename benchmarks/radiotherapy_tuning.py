@@ -7,6 +7,7 @@ same weights at equal budget (one plan evaluation per step), same case, same sta
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import io
 import statistics
 import tempfile
@@ -14,7 +15,7 @@ import time
 from pathlib import Path
 
 from textgrad_sci.domains.radiotherapy import initial_plan, load_case, load_goals, make_loss
-from textgrad_sci.domains.radiotherapy.workflow import run_tuning
+from textgrad_sci.domains.radiotherapy.workflow import TuneConfig, run_tuning
 
 from textgrad_sci.engines import get_engine
 
@@ -33,28 +34,29 @@ def main() -> None:
     goals = load_goals(args.case, case.prescription_gy)
     loss = make_loss(case, goals)
     engine = get_engine(args.engine)
-    base = {"case": args.case, "resolution": args.resolution, "steps": args.steps,
-            "max_tokens": args.max_tokens, "temperature": 0.7, "seed": 0}
+    base = TuneConfig(case=args.case, resolution=args.resolution, steps=args.steps,
+                      max_tokens=args.max_tokens, temperature=0.7, seed=0)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for label, extra in (("llm+examples", {"tuner": "textgrad", "examples": True}),
                              ("llm", {"tuner": "textgrad", "examples": False})):
             started = time.perf_counter()
-            s = run_tuning(Path(tmp) / label, {**base, **extra}, engine=engine,
+            s = run_tuning(Path(tmp) / label, dataclasses.replace(base, **extra), engine=engine,
                            progress=True, loss=loss, out=io.StringIO())
             rows.append((label, s["goals_met_final"], s["score_final"],
                          time.perf_counter() - started))
         random_met, random_scores = [], []
         started = time.perf_counter()
         for seed in range(args.random_seeds):
-            s = run_tuning(Path(tmp) / f"random{seed}", {**base, "tuner": "random", "seed": seed},
-                           progress=False, loss=loss, out=io.StringIO())
+            config = dataclasses.replace(base, tuner="random", seed=seed)
+            s = run_tuning(Path(tmp) / f"random{seed}", config, progress=False, loss=loss,
+                           out=io.StringIO())
             random_met.append(s["goals_met_final"])
             random_scores.append(s["score_final"])
         rows.append((f"random (mean of {args.random_seeds})", statistics.mean(random_met),
                      statistics.mean(random_scores),
                      (time.perf_counter() - started) / args.random_seeds))
-        start = loss.evaluate(initial_plan(case))
+        start = loss.evaluate(initial_plan(case)).detail
     total = len(goals)
     print(f"case {case.name} {args.resolution:g} mm, {args.steps} steps, engine {engine.model}, "
           f"start: {start.goals_met}/{total} goals met, score {start.score:.3f}")

@@ -8,14 +8,13 @@ import math
 import re
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from textgrad_sci.function import Function
+from textgrad_sci.tool_loss import Measurement, ToolLoss
 from textgrad_sci.variable import Variable
 
 from . import plan_goals_prompts as prompts
@@ -234,14 +233,19 @@ class PlanEvaluation:
         }
 
 
-class PlanGoalLoss(Function):
+class PlanGoalLoss(ToolLoss):
     """Run fluence-map optimization for a plan variable and report its clinical goals as text.
 
     ``objectives_fn`` turns a plan text into ``Objective`` objects (raising ``ValueError`` with a
-    readable reason). The dose-influence matrix is computed once, on first use. Evaluations are
-    cached by plan text. Backward writes the goal report and planner hints onto the plan; with
+    readable reason). The dose-influence matrix is computed once, on first use. Measurements are
+    cached by plan text (the last ``cache_size``; each holds a dose cube); ``detail`` is the
+    :class:`PlanEvaluation`. Backward writes the goal report and planner hints onto the plan; with
     ``critic=True`` a language model adds its own advice.
     """
+
+    role = "clinical goal evaluation"
+    feedback_via = "plan goals"
+    cache_size = 32
 
     def __init__(
         self,
@@ -267,8 +271,7 @@ class PlanGoalLoss(Function):
         self.critic = critic
         self.engine = engine
         self.cache_size = cache_size
-        self._cache: OrderedDict[str, PlanEvaluation] = OrderedDict()
-        self._lock = threading.RLock()
+        self._lock = threading.Lock()
         missing = {g.structure for g in self.goals} - set(case.structures)
         if missing:
             raise ValueError(
@@ -286,18 +289,14 @@ class PlanGoalLoss(Function):
                 self._influence = compute_dose_influence(self.case, self.beams or BeamSetup())
             return self._influence
 
-    def evaluate(self, plan: str) -> PlanEvaluation:
-        """Evaluate a plan text (cached); failures are returned as an evaluation with ``error``."""
-        with self._lock:
-            if plan in self._cache:
-                self._cache.move_to_end(plan)
-                return self._cache[plan]
+    def measure(self, plan: str) -> Measurement:
+        """One FMO for the plan; failures are a measurement with ``error`` (never raised)."""
         evaluation = self._evaluate(plan)
-        with self._lock:
-            self._cache[plan] = evaluation
-            while len(self._cache) > self.cache_size:
-                self._cache.popitem(last=False)
-        return evaluation
+        hints = [] if evaluation.error else [
+            goal_hints(evaluation.results, evaluation.objectives, self.case.target)
+        ]
+        return Measurement(evaluation.numbers(), self.render(evaluation), evaluation.score,
+                           [h for h in hints if h], evaluation.error, evaluation)
 
     def _evaluate(self, plan: str) -> PlanEvaluation:
         from .dose import optimize_fluence
@@ -326,10 +325,6 @@ class PlanGoalLoss(Function):
         }
         return evaluation
 
-    def score(self, plan: str) -> float:
-        """Acceptance-gating score of a plan text (lower is better)."""
-        return self.evaluate(plan).score
-
     def render(self, evaluation: PlanEvaluation) -> str:
         case = self.case
         if evaluation.error is not None:
@@ -339,34 +334,26 @@ class PlanGoalLoss(Function):
         fmo = prompts.FMO_LINE.format(**evaluation.fmo)
         return "\n".join([header, render_goals(evaluation.results), fmo])
 
-    def forward(self, plan: Variable) -> Variable:
-        evaluation = self.evaluate(plan.value)
-        numbers = evaluation.numbers()
+    def feedback(self, measurement: Measurement, variable: Variable) -> str:
+        if measurement.error is not None:
+            return prompts.FEEDBACK_FAILED.format(error=measurement.error)
+        return prompts.FEEDBACK.format(report=measurement.text,
+                                       hints="\n".join(measurement.hints) or "-")
 
-        def backward(loss: Variable, engine: Engine | None) -> None:
-            if not plan.requires_grad:
-                return
-            if evaluation.error is not None:
-                plan.add_gradient(prompts.FEEDBACK_FAILED.format(error=evaluation.error),
-                                  source=loss.name, context={"tool": "plan goals"})
-                return
-            hints = goal_hints(evaluation.results, evaluation.objectives, self.case.target)
-            text = prompts.FEEDBACK.format(report=loss.value, hints=hints or "-")
-            if self.critic:
-                advice = self.backward_engine(engine).chat(
-                    prompts.CRITIC.format(plan=plan.value, report=loss.value),
-                    system_prompt=prompts.CRITIC_SYSTEM,
-                )
-                text += "\n\nPlanner's advice:\n" + advice
-            plan.add_gradient(text, source=loss.name, context={"tool": "plan goals"})
-
-        return self.make_output(
-            f"clinical goal evaluation of the {plan.role_description}",
-            [plan],
-            backward,
-            lambda: self.render(evaluation),
-            data=numbers,
+    def send_feedback(
+        self, output: Variable, variable: Variable, measurement: Measurement, engine: Engine | None
+    ) -> None:
+        """The goal report and hints; with ``critic`` the engine's advice is appended."""
+        if not self.critic or measurement.error is not None:
+            return super().send_feedback(output, variable, measurement, engine)
+        advice = self.backward_engine(engine).chat(
+            prompts.CRITIC.format(plan=variable.value, report=measurement.text),
+            system_prompt=prompts.CRITIC_SYSTEM,
         )
+        text = self.feedback(measurement, variable) + "\n\nPlanner's advice:\n" + advice
+        context = {"via": self.feedback_via}
+        for feedback in [text, *(g.value for g in list(output.gradients))]:
+            variable.add_gradient(feedback, source=output.name, context=context)
 
 
 def goals_from_json(text: str, prescription_gy: float | None = None) -> list[Goal]:

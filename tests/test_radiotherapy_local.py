@@ -5,16 +5,16 @@ from __future__ import annotations
 import json
 
 import pytest
-from textgrad_sci.domains.radiotherapy.workflow import run_tuning
+from textgrad_sci.domains.radiotherapy.workflow import TuneConfig, run_tuning
 
 from textgrad_sci.engines import get_engine
 
 
 @pytest.mark.local_model
 def test_local_model_proposes_a_valid_plan(tmp_path):
-    config = {"case": "tg119", "resolution": 12.0, "steps": 1, "tuner": "textgrad",
-              "fmo_iterations": 60, "max_tokens": 160, "temperature": 0.7, "seed": 0,
-              "examples": False}
+    config = TuneConfig(case="tg119", resolution=12.0, steps=1, tuner="textgrad",
+                        fmo_iterations=60, max_tokens=160, temperature=0.7, seed=0,
+                        examples=False)
     engine = get_engine("local")
     summary = run_tuning(tmp_path / "run", config, engine=engine, progress=False)
     (step,) = [json.loads(line) for line in (tmp_path / "run" / "steps.jsonl").open()]

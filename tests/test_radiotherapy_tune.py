@@ -3,20 +3,22 @@ and the random-search baseline at equal budget."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 
 import pytest
 from textgrad_sci.domains.radiotherapy import load_case, load_goals, make_loss
 from textgrad_sci.domains.radiotherapy.plan import PlanSchema, dump_plan
-from textgrad_sci.domains.radiotherapy.workflow import run_tuning
+from textgrad_sci.domains.radiotherapy.workflow import TuneConfig, run_tuning
 
 from textgrad_sci import ScriptedEngine
 from textgrad_sci.cli import main
 from textgrad_sci.engines.base import EngineError
+from textgrad_sci.loop import RunStopped
 
-CONFIG = {"case": "tg119", "resolution": 12.0, "steps": 2, "tuner": "textgrad",
-          "fmo_iterations": 60, "max_tokens": 300, "temperature": 0.0, "seed": 0}
+CONFIG = TuneConfig(case="tg119", resolution=12.0, steps=2, tuner="textgrad", fmo_iterations=60,
+                    max_tokens=300, temperature=0.0, seed=0)
 
 
 def planner(request) -> str:
@@ -85,8 +87,8 @@ class CrashingPlanner:
 
 def test_killed_run_resumes_from_its_directory(tmp_path, loss):
     run = tmp_path / "run"
-    config = {**CONFIG, "steps": 3}
-    with pytest.raises(EngineError):
+    config = dataclasses.replace(CONFIG, steps=3)
+    with pytest.raises(RunStopped, match="connection lost"):
         engine = ScriptedEngine(CrashingPlanner(2))
         run_tuning(run, config, engine=engine, progress=False, loss=loss)
     steps = [json.loads(line) for line in (run / "steps.jsonl").open()]
@@ -121,13 +123,13 @@ def test_cli_tune_and_resume_with_more_steps(tmp_path, capsys):
     assert [s["step"] for s in steps] == [0, 1]
     assert json.loads((run / "run.json").read_text())["config"]["steps"] == 2
     assert main(["radiotherapy", "tune", "--resume", str(tmp_path / "nothing")]) == 2
-    assert "no run.json" in capsys.readouterr().err
+    assert "run.json is missing" in capsys.readouterr().err
     assert main(["radiotherapy", "goals", "tg119"]) == 0
     assert json.loads(capsys.readouterr().out)["goals"][0]["metric"] == "D95"
 
 
 def test_random_baseline_uses_the_same_budget(tmp_path, loss):
-    config = {**CONFIG, "tuner": "random", "steps": 3}
+    config = dataclasses.replace(CONFIG, tuner="random", steps=3)
     calls = []
     evaluate = loss.evaluate
     loss.evaluate = lambda plan: calls.append(plan) or evaluate(plan)
@@ -151,7 +153,7 @@ def test_nonsense_answers_keep_the_plan_and_never_crash(tmp_path, loss, capsys):
     answers = ["I think the plan is fine.", json.dumps({"objectives": [lung]}),
                '{"objectives": [1,}']
     engine = ScriptedEngine(lambda request: answers[len(engine.requests) % 3 - 1])
-    summary = run_tuning(tmp_path / "run", {**CONFIG, "steps": 1}, engine=engine,
+    summary = run_tuning(tmp_path / "run", dataclasses.replace(CONFIG, steps=1), engine=engine,
                          progress=False, loss=loss)
     (step,) = [json.loads(line) for line in (tmp_path / "run" / "steps.jsonl").open()]
     (update,) = step["updates"]

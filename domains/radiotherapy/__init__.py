@@ -3,13 +3,14 @@
 from .cases import case_from_arrays, case_from_npz, load_case, save_case_npz
 from .goals import GOAL_SETS, goal_set_json, load_goals
 from .plan import PlanError, PlanFormat, PlanSchema, dump_plan, initial_plan, plan_variable
-from .tune import TuneResult, make_loss, tune_random, tune_textgrad
+from .tune import PlanTuning, TuneResult, make_loss, plan_optimizer
 
 __all__ = [
     "GOAL_SETS",
     "PlanError",
     "PlanFormat",
     "PlanSchema",
+    "PlanTuning",
     "TuneResult",
     "case_from_arrays",
     "case_from_npz",
@@ -19,8 +20,7 @@ __all__ = [
     "load_case",
     "load_goals",
     "make_loss",
+    "plan_optimizer",
     "plan_variable",
     "save_case_npz",
-    "tune_random",
-    "tune_textgrad",
 ]

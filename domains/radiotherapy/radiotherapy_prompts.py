@@ -24,9 +24,3 @@ CONSTRAINTS = (
 # (dose levels as fractions of its prescription; organ objectives for every organ at risk).
 EXAMPLE_TARGET = (("squared_underdose", 1.02, 100), ("squared_overdose", 1.05, 40))
 EXAMPLE_ORGAN = ("squared_overdose", 0.5, 10)
-
-REJECTED = (
-    "Note: the previous proposal was evaluated and rejected because it scored worse "
-    "({score_after:.3f} against {score_before:.3f}; lower is better); do not propose it again:\n"
-    "{value}"
-)

@@ -1,19 +1,24 @@
-"""The tuning workflow: textual gradient descent on the plan (the LLM as planner) and a baseline
-random search over the same weights at equal budget; both record every step in a run directory."""
+"""The tuning problem run by :func:`textgrad_sci.loop.optimize`: the plan is the one parameter, its
+clinical-goal report the loss. The LLM planner (``TGD``) and the baseline random search over the
+same weights (``RandomSearch``) are two optimizers of the same problem, at equal budget (one new
+plan evaluation per step), recording the same fields."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 from textgrad_sci.losses.plan_goals import Goal, PlanEvaluation, PlanGoalLoss
 
-from textgrad_sci import TGD, Run, graph_snapshot
+from textgrad_sci.optimizer import TGD, Optimizer, RandomSearch
 
 from . import radiotherapy_prompts as prompts
-from .plan import PlanSchema, dump_plan, example_plan, initial_plan, plan_variable
+from .plan import PlanSchema, dump_plan, example_plan, plan_variable
+
+TUNERS = ("textgrad", "random")
 
 
 @dataclass
@@ -46,83 +51,51 @@ class TuneResult:
         }
 
 
-def _losses(evaluation: PlanEvaluation) -> dict:
-    n = len(evaluation.results)
-    met = evaluation.goals_met
-    return {"goals_met": float(met), "goals_missed": float(n - met), "goal_score": evaluation.score}
-
-
 def make_loss(case, goals: Sequence[Goal], **kwargs) -> PlanGoalLoss:
     """The plan-goal loss for ``case`` with this domain's plan parser."""
     return PlanGoalLoss(case, goals, PlanSchema.for_case(case).objectives, **kwargs)
 
 
-def tune_textgrad(
-    loss: PlanGoalLoss,
-    run: Run,
-    steps: int,
-    engine,
-    *,
-    plan: str | None = None,
-    examples: Sequence[str] | None = None,
-    gating: bool = True,
-    memory: int = 1,
-    max_retries: int = 2,
-    sampling: dict | None = None,
-    on_step: Callable[[int, PlanEvaluation], None] | None = None,
-) -> TuneResult:
-    """``steps`` textual-gradient steps on the plan. Step i evaluates the current plan, sends its
-    goal report back as feedback and lets the engine propose the next plan (kept only if it does
-    not score worse, when ``gating``). Resumes from ``run``."""
-    case = loss.case
-    variable = plan_variable(case, plan or initial_plan(case))
-    if examples is None:
-        examples = [example_plan(case)]
-    optimizer = TGD(
-        [variable],
-        engine=engine,
-        constraints=prompts.CONSTRAINTS,
-        in_context_examples=list(examples),
-        gradient_memory=memory,
-        max_retries=max_retries,
-        score_fn=loss.score if gating else None,
-        minimize=True,
-        sampling=dict(sampling or {}),
-    )
-    run.restore([variable], optimizer)
-    base_seed = optimizer.sampling.get("seed", 0)
-    for i in run.remaining(steps):
-        with run.step(i) as s:
-            optimizer.sampling["seed"] = base_seed + i
-            with s.time("forward"):
-                result = loss(variable)
-            evaluated = variable.value
-            optimizer.zero_grad()
-            with s.time("backward"):
-                result.backward(engine)
-            rejected = _last_rejection(run)
-            if rejected:
-                variable.add_gradient(rejected, source="acceptance gate")
-            with s.time("update"):
-                reports = optimizer.step()
-            s.record(parameters=[variable], losses=_losses(loss.evaluate(evaluated)),
-                     graph=graph_snapshot(result), updates=reports, optimizer=optimizer,
-                     evaluated_plan=evaluated, goals=result.data)
-        if on_step:
-            on_step(i, loss.evaluate(evaluated))
-    return _collect(loss, run, variable.value)
+class PlanTuning:
+    """The problem: each step evaluates the current plan (its goal report is the loss)."""
 
+    def __init__(self, loss: PlanGoalLoss, plan: str, engine=None, tuner: str = "textgrad"):
+        self.loss, self.engine, self.tuner = loss, engine, tuner
+        self.plan = plan_variable(loss.case, plan)
+        self.parameters = [self.plan]
+        self.rows: list[dict] = []
+        self.plans: list[str] = []
 
-def _last_rejection(run: Run) -> str | None:
-    """The previous step's proposal, if the acceptance gate rejected it (so the engine does not
-    propose it again)."""
-    steps = run.steps()
-    for update in (steps[-1].get("updates", []) if steps else []):
-        if update.get("new_value") and not update.get("accepted") and update.get("score_after"):
-            return prompts.REJECTED.format(value=update["new_value"],
-                                           score_before=update["score_before"],
-                                           score_after=update["score_after"])
-    return None
+    def restore(self, steps: list[dict]) -> None:
+        self.rows = [s["goals"] for s in steps]
+        self.plans = [s["evaluated_plan"] for s in steps]
+
+    def forward(self, step: int, seed: int):
+        self.plans.append(self.plan.value)
+        return self.loss(self.plan)
+
+    def record(self, step: int, updates: list) -> dict:
+        numbers = self.loss.evaluate(self.plans[-1]).numbers
+        self.rows.append(numbers)
+        missed = numbers["goals_total"] - numbers["goals_met"]
+        losses = {"goals_met": float(numbers["goals_met"]), "goals_missed": float(missed),
+                  "goal_score": float(numbers["score"])}
+        return {"losses": losses, "evaluated_plan": self.plans[-1], "goals": numbers}
+
+    def progress(self, fields: dict) -> str:
+        goals = fields["goals"]
+        return f"met={goals['goals_met']}/{goals['goals_total']}, score={goals['score']:.3f}"
+
+    def result(self) -> TuneResult:
+        """The recorded rows plus the final plan; only the first and the final plan are
+        evaluated again (from the cache, or by one FMO each after a resume)."""
+        final = self.loss.evaluate(self.plan.value)
+        initial = self.loss.evaluate(self.plans[0]) if self.plans else final
+        return TuneResult([*self.rows, final.numbers], [*self.plans, self.plan.value],
+                          initial.detail, final.detail)
+
+    def summary(self) -> dict:
+        return {**self.result().summary(), "tuner": self.tuner}
 
 
 def _perturb(objectives: list[dict], rng: np.random.Generator, sigma: float) -> list[dict]:
@@ -135,52 +108,35 @@ def _perturb(objectives: list[dict], rng: np.random.Generator, sigma: float) -> 
     return out
 
 
-def tune_random(
-    loss: PlanGoalLoss,
-    run: Run,
-    steps: int,
-    *,
-    plan: str | None = None,
-    seed: int = 0,
-    sigma: float = 0.7,
-    on_step: Callable[[int, PlanEvaluation], None] | None = None,
-) -> TuneResult:
-    """Baseline at equal budget: each step evaluates the current best plan's weights multiplied by
-    random log-normal factors (dose levels unchanged) and keeps the candidate if not worse."""
-    case = loss.case
-    schema = PlanSchema.for_case(case)
-    variable = plan_variable(case, plan or initial_plan(case))
-    run.restore([variable])
-    for i in run.remaining(steps):
-        with run.step(i) as s:
-            evaluated = variable.value
-            current = loss.evaluate(evaluated)
-            rng = np.random.default_rng([seed, i])
-            candidate = dump_plan(_perturb(schema.parse(evaluated), rng, sigma))
-            with s.time("tools"):
-                proposed = loss.evaluate(candidate)
-            accepted = proposed.score <= current.score
-            if accepted:
-                variable.value = candidate
-            update = {"variable": variable.name, "old_value": evaluated, "new_value": candidate,
-                      "accepted": accepted, "score_before": current.score,
-                      "score_after": proposed.score, "reason": "random search"}
-            s.record(parameters=[variable], losses=_losses(current), updates=[update],
-                     evaluated_plan=evaluated, goals=current.numbers())
-        if on_step:
-            on_step(i, current)
-    return _collect(loss, run, variable.value)
+def weight_move(schema: PlanSchema, seed: int, sigma: float):
+    """The random tuner's move: every weight times a log-normal factor (dose levels unchanged).
+    The step's generator is mixed with ``seed`` so that runs with other seeds do not share
+    their moves."""
+
+    def propose(plan: str, rng: random.Random) -> str:
+        generator = np.random.default_rng([seed, rng.getrandbits(32)])
+        return dump_plan(_perturb(schema.parse(plan), generator, sigma))
+
+    return propose
 
 
-def _collect(loss: PlanGoalLoss, run: Run, final_plan: str) -> TuneResult:
-    """Rows from the recorded steps plus the final plan; only the first and the final plan are
-    evaluated again (from the cache, or by one FMO each after a resume)."""
-    result = TuneResult()
-    for record in run.steps():
-        result.plans.append(record["evaluated_plan"])
-        result.rows.append(record["goals"])
-    result.final = loss.evaluate(final_plan)
-    result.initial = loss.evaluate(result.plans[0]) if result.plans else result.final
-    result.plans.append(final_plan)
-    result.rows.append(result.final.numbers())
-    return result
+def plan_optimizer(problem: PlanTuning, config) -> Optimizer:
+    """``TGD`` (the problem's engine proposes plans; gated on the goal score) or the random
+    search."""
+    loss, params = problem.loss, problem.parameters
+    if config.tuner == "random":
+        schema = PlanSchema.for_case(loss.case)
+        return RandomSearch(params, weight_move(schema, config.seed, config.sigma), loss.score,
+                            seed=config.seed)
+    return TGD(
+        params,
+        engine=problem.engine,
+        constraints=prompts.CONSTRAINTS,
+        in_context_examples=[example_plan(loss.case)] if config.examples else [],
+        gradient_memory=config.memory,
+        max_retries=2,
+        score_fn=loss.score if config.gating else None,
+        minimize=True,
+        sampling={"temperature": config.temperature, "max_tokens": config.max_tokens,
+                  "seed": config.seed},
+    )

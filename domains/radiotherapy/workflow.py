@@ -1,34 +1,69 @@
-"""One tuning run end to end: case, goals, plan, tuner, run directory, table, plots, report."""
+"""One tuning run end to end: settings, case, goals, plan, the loop, table, plots, report."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
-from textgrad_sci import Run
+from textgrad_sci import Run, loop
+from textgrad_sci.options import UsageError, setting
 
 from .cases import BUILT_IN, load_case
 from .goals import GOAL_SETS, load_goals
 from .plan import PlanSchema, initial_plan
 from .plots import write_plots
 from .table import goals_table
-from .tune import make_loss, tune_random, tune_textgrad
+from .tune import TUNERS, PlanTuning, make_loss, plan_optimizer
 
 
-def _goals_source(config: dict) -> str:
-    if config.get("goals"):
-        return config["goals"]
-    if config["case"] in GOAL_SETS:
-        return config["case"]
-    raise ValueError(f"case {config['case']!r} has no built-in goals: pass --goals FILE.json "
+@dataclass(frozen=True)
+class TuneConfig:
+    """The settings of ``textgrad-sci radiotherapy tune`` (saved in run.json, reused on resume)."""
+
+    case: str = setting("prostate", "prostate, tg119, a case .npz file or a DICOM folder "
+                        "(CT + RTSTRUCT)")
+    resolution: float = setting(5.0, "grid resolution in mm")
+    target: str | None = setting(None, "target structure (for .npz/DICOM cases)")
+    prescription: float | None = setting(None, "prescription in Gy (.npz/DICOM cases)")
+    goals: str | None = setting(None, "goal set: built-in name or JSON file (default: the case's)")
+    plan: str | None = setting(None, "starting plan JSON file (default: a plain plan)")
+    tuner: str = setting("textgrad", "textgrad (the engine proposes plans) or random (baseline "
+                         "search)", choices=TUNERS)
+    steps: int = setting(8, "tuning steps")
+    gating: bool = setting(True, "accept every proposed plan, even one scoring worse")
+    examples: bool = setting(True, "do not show the optimizer the in-context example plan")
+    memory: int = setting(1, "past plans and their feedback shown to the optimizer (0 = none)")
+    critic: bool = setting(False, "the engine also writes planner's advice in the backward pass")
+    fmo_method: str = setting("native", "native or lbfgsb")
+    fmo_iterations: int = setting(200, "fluence optimization iterations")
+    max_tokens: int = setting(400, "most tokens per proposed plan")
+    temperature: float = setting(0.7, "sampling temperature of the planner")
+    seed: int = setting(0, "seed of the first step (step i uses seed + i)")
+    sigma: float = setting(0.7, "random tuner: log-weight step")
+
+    def __post_init__(self) -> None:
+        if self.tuner not in TUNERS:
+            raise ValueError(f"--tuner {self.tuner!r}: choose one of {', '.join(TUNERS)}")
+        if self.steps < 0:
+            raise ValueError(f"--steps {self.steps}: must be 0 or more")
+
+
+def _goals_source(config: TuneConfig) -> str:
+    if config.goals:
+        return config.goals
+    if config.case in GOAL_SETS:
+        return config.case
+    raise ValueError(f"case {config.case!r} has no built-in goals: pass --goals FILE.json "
                      f"(start from `textgrad-sci radiotherapy goals {BUILT_IN[0]}`)")
 
 
-def _starting_plan(config: dict, case) -> str:
-    if not config.get("plan"):
+def _starting_plan(config: TuneConfig, case) -> str:
+    if not config.plan:
         return initial_plan(case)
-    path = Path(config["plan"])
+    path = Path(config.plan)
     if not path.is_file():
         raise ValueError(f"--plan {path}: no such file")
     text = path.read_text(encoding="utf-8")
@@ -38,66 +73,71 @@ def _starting_plan(config: dict, case) -> str:
     return text
 
 
-def run_tuning(run_dir, config: dict, engine_spec=None, engine=None, progress: bool = True,
-               loss=None, out=None) -> dict:
-    """Run (or resume) the tuning described by ``config`` in ``run_dir``; return the summary."""
-    from tqdm import tqdm
-
+def _engine(config: TuneConfig, engine):
+    """The planner's engine (from a spec or as given; the process default if none); the random
+    tuner has none."""
+    if config.tuner != "textgrad":
+        return None
     from textgrad_sci.config import default_engine_spec
     from textgrad_sci.engines import get_engine
 
-    case = load_case(config["case"], config.get("resolution") or 5.0, config.get("target"),
-                     config.get("prescription"))
-    goals = load_goals(_goals_source(config), case.prescription_gy)
-    plan = _starting_plan(config, case)
-    textgrad = config.get("tuner", "textgrad") == "textgrad"
-    if textgrad and engine is None:
-        engine = get_engine(engine_spec or default_engine_spec())
-    if loss is None:
-        loss = make_loss(case, goals, fmo_method=config.get("fmo_method", "native"),
-                         fmo_iterations=config.get("fmo_iterations", 200),
-                         critic=bool(config.get("critic")), engine=engine)
-    run = Run(run_dir, config, engine)
-    run.meta["config"] = config  # a resumed run may have been given more steps
+    try:
+        return get_engine(engine or default_engine_spec())
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+
+
+def _problem(run: Run, config: TuneConfig, engine, loss) -> PlanTuning:
+    """Case, goals (also written to goals.json), starting plan and loss; bad input is a
+    :class:`UsageError` (one line from the CLI)."""
+    engine = _engine(config, engine)
+    try:
+        case = loss.case if loss is not None else load_case(
+            config.case, config.resolution, config.target, config.prescription)
+        goals = loss.goals if loss is not None else load_goals(_goals_source(config),
+                                                               case.prescription_gy)
+        plan = _starting_plan(config, case)
+        if loss is None:
+            loss = make_loss(case, goals, fmo_method=config.fmo_method,
+                             fmo_iterations=config.fmo_iterations, critic=config.critic,
+                             engine=engine)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
     (run.path / "goals.json").write_text(
         json.dumps({"goals": [g.to_dict() for g in goals]}, indent=2), encoding="utf-8")
-    steps = int(config["steps"])
-    bar = tqdm(total=steps, initial=run.next_step, desc=f"tuning {case.name}", unit="step",
-               disable=not progress, file=sys.stderr)
+    return PlanTuning(loss, plan, engine, config.tuner)
 
-    def on_step(i: int, evaluation) -> None:
-        bar.update(1)
-        bar.set_postfix(met=f"{evaluation.goals_met}/{len(evaluation.results)}",
-                        score=f"{evaluation.score:.3f}")
 
-    try:
-        if textgrad:
-            sampling = {"temperature": config.get("temperature", 0.7),
-                        "max_tokens": config.get("max_tokens", 400),
-                        "seed": config.get("seed", 0)}
-            examples = None if config.get("examples", True) else []
-            result = tune_textgrad(loss, run, steps, engine, plan=plan, sampling=sampling,
-                                   examples=examples, memory=config.get("memory", 1),
-                                   gating=config.get("gating", True), on_step=on_step)
-        else:
-            result = tune_random(loss, run, steps, plan=plan, seed=config.get("seed", 0),
-                                 sigma=config.get("sigma", 0.7), on_step=on_step)
-    except BaseException as err:
-        run.finish({"error": f"{type(err).__name__}: {err}"}, status="failed")
-        raise
-    finally:
-        bar.close()
+def run_tuning(run: Run | str | Path, config: TuneConfig, engine=None, progress: bool = True,
+               loss=None, out=None) -> dict:
+    """Run (or resume) the tuning described by ``config`` in ``run`` (a run directory, or the
+    :class:`Run` the CLI opened) with ``engine`` (an engine or a spec); print the goals table
+    and return the summary. ``loss``: a prepared :class:`PlanGoalLoss` (its case and goals)."""
+    if not isinstance(run, Run):
+        engine = _engine(config, engine)
+        run = Run(run, dataclasses.asdict(config), engine)
+        run.set_config(dataclasses.asdict(config))  # a resumed run may have been given more steps
+    problem = loop.guarded(run, lambda: _problem(run, config, engine, loss))
+    optimizer = plan_optimizer(problem, config)
+    summary = loop.optimize(problem, optimizer, run, config.steps, seed=config.seed,
+                            progress=progress, desc=f"tuning {problem.loss.case.name}",
+                            finish=False)
+    return loop.guarded(run, lambda: _finish(run, problem, summary, out))
+
+
+def _finish(run: Run, problem: PlanTuning, summary: dict, out) -> dict:
+    """The goals table (printed and saved), the final plan, the plots, the report."""
+    from textgrad_sci.report import finish_run
+
+    result = problem.result()
     table = goals_table(result.rows)
     print(table, file=out or sys.stdout)
     (run.path / "goals_table.txt").write_text(table + "\n", encoding="utf-8")
     (run.path / "final_plan.json").write_text(result.plans[-1] + "\n", encoding="utf-8")
-    plots = write_plots(case, result, run.path / "plots")
-    summary = {**result.summary(), "tuner": config.get("tuner", "textgrad"),
-               "plots": [str(p.relative_to(run.path)) for p in plots]}
-    from textgrad_sci.report import finish_run
-
+    plots = write_plots(problem.loss.case, result, run.path / "plots")
+    summary = {**summary, "plots": [str(p.relative_to(run.path)) for p in plots]}
     finish_run(run, summary)
     return summary
 
 
-__all__ = ["run_tuning"]
+__all__ = ["TuneConfig", "run_tuning"]
