@@ -8,13 +8,8 @@ import math
 import pytest
 from molecule_support import ASPIRIN, SMALL_LIGAND, TARGET, cache_dir, service, smiles_answer
 from textgrad_sci.domains.molecule.pareto import pareto_front
-from textgrad_sci.domains.molecule.tasks import read_tasks
-from textgrad_sci.domains.molecule.workflow import (
-    MoleculeOptimization,
-    OptimizeConfig,
-    Task,
-    analogue_format,
-)
+from textgrad_sci.domains.molecule.tasks import MoleculeConfig, MoleculeTask, read_tasks
+from textgrad_sci.domains.molecule.workflow import MoleculeOptimization, analogue_format
 from textgrad_sci.losses.chem import loss as chem_loss
 from textgrad_sci.losses.chem.edits import analogues
 from textgrad_sci.losses.chem.loss import MoleculeLoss
@@ -80,8 +75,8 @@ def test_analogue_grammar_lists_only_the_suggested_molecules():
 
 def _run(tmp_path, answers, steps, **config):
     engine = ScriptedEngine(answers)
-    wf = MoleculeOptimization([Task("m0", SMALL_LIGAND, TARGET)], service(), engine,
-                              OptimizeConfig(steps=steps, **config))
+    tasks = (MoleculeTask("m0", SMALL_LIGAND, TARGET),)
+    wf = MoleculeOptimization(MoleculeConfig(tasks=tasks, steps=steps, **config), service(), engine)
     return wf, wf.run(Run(tmp_path / "run", {"test": True}, engine))
 
 
@@ -113,7 +108,7 @@ def test_scripted_optimization_records_every_proposal_and_resumes(tmp_path):
 def test_batch_file_parsing(tmp_path):
     csv = tmp_path / "b.csv"
     csv.write_text("name,smiles,target\na,CCO,drd2\nb,CCN,ESR1\n")
-    assert read_tasks(csv) == [Task("a", "CCO", "DRD2"), Task("b", "CCN", "ESR1")]
+    assert read_tasks(csv) == [MoleculeTask("a", "CCO", "DRD2"), MoleculeTask("b", "CCN", "ESR1")]
     smi = tmp_path / "b.smi"
     smi.write_text("# comment\nCCO\nCCN ESR1\n")
     assert [t.target for t in read_tasks(smi, "DRD2")] == ["DRD2", "ESR1"]
@@ -155,10 +150,9 @@ def test_local_model_step_proposes_a_valid_analogue(tmp_path):
     from textgrad_sci import get_engine
 
     engine = get_engine("local")
-    wf = MoleculeOptimization(
-        [Task("m0", SMALL_LIGAND, TARGET)], service(), engine,
-        OptimizeConfig(steps=1, proposals="analogues", references=False, max_tokens=64),
-    )
+    config = MoleculeConfig(tasks=(MoleculeTask("m0", SMALL_LIGAND, TARGET),), steps=1,
+                            proposals="analogues", references=False, max_tokens=64)
+    wf = MoleculeOptimization(config, service(), engine)
     summary = wf.run(Run(tmp_path / "local", {}, engine))
     steps = [json.loads(line) for line in (tmp_path / "local" / "steps.jsonl").open()]
     update = steps[0]["updates"][0]

@@ -6,10 +6,10 @@ from __future__ import annotations
 import math
 import threading
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from textgrad_sci.function import Function, trainable
 from textgrad_sci.llm_ops import send_feedback
+from textgrad_sci.tool_loss import Measurement, ToolLoss
 from textgrad_sci.variable import Variable
 
 from . import loss_prompts as prompts
@@ -194,14 +194,21 @@ def hints(scores: MoleculeScores) -> list[str]:
     return out or [prompts.HINT_KEEP]
 
 
-class MoleculeLoss(Function):
+class MoleculeLoss(ToolLoss):
     """Score a SMILES variable with RDKit and (given a target and a service) AutoDock Vina.
 
     feedback: "tool" writes the rendering plus rule-based hints onto the molecule (no model
         call); "llm" asks ``engine`` to critique the molecule in the light of the rendering.
     analogues: how many concrete one-edit analogues (RDKit edits) the tool feedback suggests;
         a small model improves mostly by picking among them. ``seed`` varies which.
+
+    ``evaluate(smiles)`` measures a molecule once per canonical SMILES: its ``numbers`` are the
+    scores (``MoleculeScores.to_dict()``) with ``references`` and the flat ``numbers``, its
+    ``detail`` the :class:`MoleculeScores`, its ``score`` minus the objective (+inf unscored).
     """
+
+    role = prompts.OUTPUT_ROLE
+    feedback_via = prompts.OUTPUT_ROLE
 
     def __init__(
         self,
@@ -222,13 +229,25 @@ class MoleculeLoss(Function):
         self.target = target
         self.service = service
         self.references = References(service) if references else None
-        self.feedback = feedback
+        self.feedback_mode = feedback
         self.engine = engine
         self.analogues = analogues
         self.seed = seed
 
-    def evaluate(self, smiles: str, target: str | None = None) -> MoleculeScores:
-        return score_molecule(smiles, target or self.target, self.service)
+    def canonical(self, value: str) -> str:
+        try:
+            return check_molecule(value).canonical
+        except SmilesError:
+            return value.strip()
+
+    def measure(self, value: str) -> Measurement:
+        scores = score_molecule(value, self.target, self.service)
+        refs = self.reference_scores() if scores.vina is not None else []
+        numbers = {**scores.to_dict(), "references": refs, "numbers": scores.numbers()}
+        return Measurement(
+            numbers, render(scores, refs), math.inf if scores.objective is None
+            else -scores.objective, hints(scores), scores.error, scores,
+        )
 
     def reference_scores(self, target: str | None = None) -> list[dict]:
         target = target or self.target
@@ -236,40 +255,20 @@ class MoleculeLoss(Function):
             return []
         return self.references.get(target)
 
-    def score(self, smiles: str) -> float:
-        """For ``TGD(score_fn=..., minimize=True)``: minus the objective; +inf when unscored."""
-        value = self.evaluate(smiles).objective
-        return math.inf if value is None else -value
+    def role_of(self, variable: Variable) -> str:
+        return prompts.OUTPUT_ROLE
 
-    def forward(self, molecule: Variable, target: str | None = None) -> Variable:  # type: ignore[override]
-        target = target or self.target
-        holder: dict[str, Any] = {}
-        state: dict[str, MoleculeScores] = {}
+    def feedback(self, measurement: Measurement, variable: Variable) -> str:
+        """The rendering, the hints and (for a valid molecule) one-edit analogues of it."""
+        lines = list(measurement.hints)
+        if self.analogues and measurement.ok:
+            lines += suggestions(variable.value, self.analogues, self.seed)
+        return "\n".join([measurement.text, *lines])
 
-        def compute() -> str:
-            scores = score_molecule(molecule.value, target, self.service)
-            refs = self.reference_scores(target) if scores.vina is not None else []
-            holder.update(scores.to_dict(), references=refs, numbers=scores.numbers())
-            state["scores"] = scores
-            return render(scores, refs)
-
-        def backward(output: Variable, engine: Engine | None) -> None:
-            targets = trainable([molecule])
-            if not targets:
-                return
-            if self.feedback == "llm":
-                send_feedback(self.backward_engine(engine), output, output.value, targets)
-                return
-            lines = hints(state["scores"])
-            if self.analogues and state["scores"].valid:
-                lines += suggestions(molecule.value, self.analogues, self.seed)
-            text = output.value + "\n" + "\n".join(lines)
-            for t in targets:
-                t.add_gradient(
-                    Variable(text, prompts.FEEDBACK_ROLE, requires_grad=False),
-                    source=output.name, context={"via": prompts.OUTPUT_ROLE},
-                )
-
-        out = self.make_output(prompts.OUTPUT_ROLE, [molecule], backward, compute)
-        out.data.update(holder)
-        return out
+    def send_feedback(
+        self, output: Variable, variable: Variable, measurement: Measurement, engine: Engine | None
+    ) -> None:
+        if self.feedback_mode == "llm":
+            send_feedback(self.backward_engine(engine), output, output.value, [variable])
+        else:
+            super().send_feedback(output, variable, measurement, engine)

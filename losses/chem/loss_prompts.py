@@ -60,7 +60,6 @@ HINT_INVALID = (
     "and check that rings are closed and brackets are balanced."
 )
 
-FEEDBACK_ROLE = "feedback from chemistry tools (RDKit, AutoDock Vina)"
 OUTPUT_ROLE = "evaluation of the molecule by chemistry tools (QED, Vina docking, Lipinski, SA)"
 
 ANALOGUES = "Candidate small changes (copy one, or make a similar change):"
