@@ -57,3 +57,28 @@ class CountingScript:
 def counting_engine(examples, proposals, latency: float = 0.0, fail_after=None):
     script = CountingScript(examples, proposals, fail_after)
     return ScriptedEngine(script, latency=latency), script
+
+
+class GrowingScript(CountingScript):
+    """Like :class:`CountingScript`, but each update depends only on the request (the current
+    prompt gains " GOOD", then "!"): a resumed run in a new process proposes what an
+    uninterrupted run would have."""
+
+    def __call__(self, request: ChatRequest) -> str:
+        if request.output is not None and request.output.tag:
+            user = [c for r, c in request.messages if r == "user"][0]
+            value = user.split("<VARIABLE>", 1)[1].split("</VARIABLE>", 1)[0]
+            new = value + ("!" if "GOOD" in value else " GOOD")
+            return f"<IMPROVED_VARIABLE>{new}</IMPROVED_VARIABLE>"
+        return super().__call__(request)
+
+
+def register_growing_engine(name: str, n: int, seed: int, latency: float = 0.0) -> None:
+    """Register ``name:`` as a :class:`GrowingScript` engine over the object-counting task."""
+    from textgrad_sci.domains.prompt import load_task
+
+    from textgrad_sci.engines.registry import register_engine
+
+    task = load_task("object-counting", n=n, sizes=(n // 3, n // 3, n - 2 * (n // 3)), seed=seed)
+    engine = ScriptedEngine(GrowingScript(task.train + task.val + task.test, []), latency=latency)
+    register_engine(name, lambda _rest, **_: engine)
