@@ -3,9 +3,14 @@
 Each request to ``/v1/chat/completions`` takes the next action from ``server.script`` (or, when
 the script is empty, answers from ``server.responder(body) -> text or action``). Actions:
 ``("ok", text)``, ``("status", code, headers, body)``, ``("hang", seconds)``, ``("truncated",)``,
-``("garbage",)``; ``server.down = action`` answers every request with it. Every request (path,
-headers, JSON body) is kept in ``server.requests``. ``fault_rate`` with ``seed`` injects random
-faults (429, 500, truncated, garbage) before the responder, for benchmarks.
+``("garbage",)``, ``("cut", text)`` (a streamed answer that stops without a finish_reason,
+as llama.cpp's server does when another request arrives); ``server.down = action`` answers every
+request with it. A request with ``"stream": true`` gets its ``ok`` answer as server-sent events.
+``server.refuses`` names structured-output modes the server refuses as real servers do:
+``json_schema`` (HTTP 500, llama.cpp's server), ``json_object`` (400), ``grammar`` (400, an
+unknown field for OpenAI). Every request (path, headers, JSON body) is kept in
+``server.requests``. ``fault_rate`` with ``seed`` injects random faults (429, 500, truncated,
+garbage) before the responder, for benchmarks.
 """
 
 from __future__ import annotations
@@ -25,6 +30,38 @@ FAULTS = (
     ("truncated",),
     ("garbage",),
 )
+
+
+REFUSALS = {
+    "json_schema": (
+        "status", 500, {},
+        json.dumps({"error": {"message": "response_format.type: Input should be 'text' or "
+                              "'json_object'"}}),
+    ),
+    "json_object": (
+        "status", 400, {}, json.dumps({"error": {"message": "json_object is not supported"}}),
+    ),
+    "grammar": (
+        "status", 400, {},
+        json.dumps({"error": {"message": "Unrecognized request argument supplied: grammar"}}),
+    ),
+}  # fmt: skip
+
+
+def mode_of(body: dict) -> str:
+    """The structured-output mode a request asks for: json_schema, json_object, grammar, text."""
+    kind = (body.get("response_format") or {}).get("type")
+    if kind in ("json_schema", "json_object"):
+        return kind
+    return "grammar" if "grammar" in body else "text"
+
+
+def chunk(text: str | None, finish_reason: str | None = None, usage: dict | None = None) -> dict:
+    choices = [] if usage else [
+        {"index": 0, "delta": {"content": text} if text else {}, "finish_reason": finish_reason}
+    ]
+    return {"id": "chatcmpl-test", "object": "chat.completion.chunk", "created": 0,
+            "model": "test-model", "choices": choices, "usage": usage}
 
 
 def completion(text: str, prompt_tokens: int = 7, completion_tokens: int = 3) -> dict:
@@ -66,6 +103,7 @@ class FakeOpenAIServer:
         self.faults_injected = 0
         self.in_flight = self.max_in_flight = 0  # concurrent requests now / at most
         self.down: tuple | None = None  # when set, every request gets this action
+        self.refuses: set[str] = set()  # structured-output modes answered with an error
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
@@ -95,6 +133,8 @@ class FakeOpenAIServer:
         with self._lock:
             if self.down is not None:
                 return self.down
+            if mode_of(body) in self.refuses:
+                return REFUSALS[mode_of(body)]
             if self.script:
                 return self.script.popleft()
             if self.fault_rate and self._rng.random() < self.fault_rate:
@@ -128,7 +168,11 @@ class FakeOpenAIServer:
                     server.in_flight += 1
                     server.max_in_flight = max(server.max_in_flight, server.in_flight)
                 try:
-                    self._act(server._next_action(body))
+                    action = server._next_action(body)
+                    if body.get("stream") and action[0] in ("ok", "cut"):
+                        self._stream(action, body)
+                    else:
+                        self._act(action)
                 except (BrokenPipeError, ConnectionResetError):
                     pass
                 finally:
@@ -143,6 +187,27 @@ class FakeOpenAIServer:
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)
+
+            def _stream(self, action: tuple, body: dict) -> None:
+                """Server-sent events, one word a chunk; ``cut`` ends with no finish_reason."""
+                kind, text = action[0], action[1]
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Connection", "close")
+                self.end_headers()
+                words = text.split(" ")
+                events = [chunk(w if i == 0 else " " + w) for i, w in enumerate(words)]
+                if kind == "ok":
+                    events.append(chunk(None, "stop"))
+                    if (body.get("stream_options") or {}).get("include_usage"):
+                        usage = {"prompt_tokens": 7, "completion_tokens": len(words),
+                                 "total_tokens": 7 + len(words)}  # fmt: skip
+                        events.append(chunk(None, usage=usage))
+                for event in events:
+                    self.wfile.write(f"data: {json.dumps(event)}\n\n".encode())
+                self.wfile.write(b"data: [DONE]\n\n")
+                self.wfile.flush()
+                self.close_connection = True
 
             def _act(self, action: tuple) -> None:
                 kind = action[0]

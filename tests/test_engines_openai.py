@@ -92,7 +92,7 @@ def test_structured_output_falls_back_and_remembers(server):
     kinds = [r["body"].get("response_format", {}).get("type") for r in server.requests]
     assert kinds == ["json_schema", "json_object", None]
     assert json.dumps(SCHEMA) in server.requests[2]["body"]["messages"][-1]["content"]
-    assert engine.structured_output == "text"
+    assert engine.refused == {"json_schema", "json_object"}
     assert engine.chat("again", output=OutputSpec(json_schema=SCHEMA)) == '{"x": "2"}'
     assert len(server.requests) == 4 and "response_format" not in server.requests[3]["body"]
     assert engine.usage.total.retries == 0
@@ -197,8 +197,12 @@ def test_optimizer_step_through_the_server(server):
     assert report.accepted and x.value == "a better answer"
 
 
+def _last_user(body: dict) -> str:
+    return [m["content"] for m in body["messages"] if m["role"] == "user"][-1]
+
+
 def _next_version(body: dict) -> str:
-    current = re.findall(r"\bv(\d+)\b", body["messages"][-1]["content"])
+    current = re.findall(r"\bv(\d+)\b", _last_user(body))
     return f"<IMPROVED_VARIABLE>v{int(current[0]) + 1}</IMPROVED_VARIABLE>"
 
 
@@ -222,7 +226,7 @@ def test_a_failing_server_never_loses_completed_steps(server, tmp_path):
     engine = make(server, attempts=2)
 
     def fail_from_step(body):  # answers v3 -> v4, then the server goes down
-        if "v3" in body["messages"][-1]["content"]:
+        if "v3" in _last_user(body):
             server.down = ("status", 502, {}, "bad gateway")
         return _next_version(body)
 
@@ -253,15 +257,14 @@ def test_concurrency_limit_bounds_requests_in_flight(server):
     assert server.max_in_flight == 2
 
 
-def test_grammar_is_sent_only_to_servers_that_take_one(server):
-    spec = OutputSpec(tag="A", grammar='root ::= "<A>" [a-z]+ "</A>"')
+def test_grammar_is_sent_in_grammar_mode_only(server):
+    spec = OutputSpec(grammar='root ::= "Answer: " [0-9]+')  # no tag, no schema: grammar first
     make(server).chat("hi", output=spec)
-    assert "grammar" not in server.requests[-1]["body"]
-    engine = make(server, grammar_field="grammar")
-    engine.chat("hi", output=spec)
     assert server.requests[-1]["body"]["grammar"] == spec.grammar
-    engine.chat("hi", output=OutputSpec(tag="B"))
-    assert server.requests[-1]["body"]["grammar"].startswith('root ::= "<B>" body "</B>"')
+    make(server, grammar_field=None).chat("hi", output=spec)
+    assert "grammar" not in server.requests[-1]["body"]
+    make(server, grammar_field="guided_grammar").chat("hi", output=spec)
+    assert server.requests[-1]["body"]["guided_grammar"] == spec.grammar
 
 
 def test_an_outage_does_not_downgrade_structured_output(server):

@@ -9,6 +9,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from .engines.base import OutputSpec
+from .engines.grammar import ANY_TEXT_GBNF, tag_grammar
+
+__all__ = ["ANY_TEXT_GBNF", "FormatError", "JsonFormat", "OutputFormat", "TagFormat"]
 
 
 class FormatError(ValueError):
@@ -19,10 +22,6 @@ class OutputFormat(Protocol):
     def instructions(self) -> str: ...
     def spec(self) -> OutputSpec: ...
     def parse(self, text: str) -> str: ...
-
-
-# Any text that does not contain a closing tag: "<" is allowed when not followed by "/".
-ANY_TEXT_GBNF = '( [^<] | "<" [^/] )*'
 
 
 @dataclass(frozen=True)
@@ -40,8 +39,7 @@ class TagFormat:
         )
 
     def grammar(self) -> str:
-        body = self.body_gbnf or ANY_TEXT_GBNF
-        return f'root ::= "<{self.tag}>" body "</{self.tag}>"\nbody ::= {body}\n'
+        return tag_grammar(self.tag, self.body_gbnf)
 
     def spec(self) -> OutputSpec:
         return OutputSpec(tag=self.tag, grammar=self.grammar())

@@ -9,6 +9,7 @@ from .base import (
     EngineError,
     EngineLM,
     OutputSpec,
+    SpecError,
     build_request,
     is_cacheable,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "ReplayMiss",
     "RetryPolicy",
     "ScriptedEngine",
+    "SpecError",
     "TransientEngineError",
     "build_request",
     "get_engine",

@@ -106,6 +106,10 @@ class EngineError(RuntimeError):
     """An engine call failed for good (after retries), with a message saying why."""
 
 
+class SpecError(ValueError, EngineError):
+    """An engine spec or setting is wrong (``?concurrency=0``, a URL without a scheme)."""
+
+
 class Cache(Protocol):
     def get(self, key: str) -> ChatResponse | None: ...
     def put(self, key: str, request: ChatRequest, response: ChatResponse) -> None: ...

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from .base import ChatRequest, ChatResponse, Engine, EngineError
+from .grammar import tag_grammar
 
 SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 THREADS_ENV_VAR = "TEXTGRAD_SCI_LOCAL_THREADS"
@@ -25,9 +26,6 @@ DEFAULT_MAX_TOKENS = 512
 DEFAULT_SEED = 0
 DEFAULT_CTX = 8192  # SmolLM2's training context; the KV cache then takes about 190 MB
 SAMPLING_EXTRAS = {"repeat_penalty", "top_k", "min_p", "presence_penalty", "frequency_penalty"}
-
-# Free text inside <tag>...</tag>: anything that does not contain a closing tag.
-_TAG_BODY_GBNF = '( [^<] | "<" [^/] )*'
 
 _models: dict[tuple, tuple[Any, threading.Lock]] = {}
 _models_lock = threading.Lock()
@@ -109,11 +107,6 @@ def _grammar(text: str, llama: Any) -> Any:
             llama_cpp.llama_sampler_free(sampler)
             grammar = _grammars[text] = llama_cpp.LlamaGrammar.from_string(text, verbose=False)
         return grammar
-
-
-def tag_grammar(tag: str) -> str:
-    """A GBNF grammar for free text wrapped in ``<tag>...</tag>``."""
-    return f'root ::= "<{tag}>" body "</{tag}>"\nbody ::= {_TAG_BODY_GBNF}\n'
 
 
 def _default_threads() -> int:
