@@ -4,8 +4,11 @@ run on the real local model."""
 from __future__ import annotations
 
 import json
+import re
+import signal
 
 import pytest
+from code_cli_support import WRONG, start, wait_for_steps
 from code_support import coder_engine
 from textgrad_sci.domains.code import code_validator, load_problems, refine
 from textgrad_sci.domains.code.bench import bench, summarize
@@ -16,6 +19,8 @@ from textgrad_sci import Run
 from textgrad_sci.cli import main
 from textgrad_sci.engines import ScriptedEngine
 from textgrad_sci.formats import FormatError
+from textgrad_sci.loop import RunStopped
+from textgrad_sci.run import read_jsonl
 
 BROKEN = "def two_sum(nums, target):\n    return [0, 1\n"
 
@@ -92,8 +97,10 @@ def test_killed_run_resumes_from_its_directory(tmp_path, two_sum, sandbox):
             raise KeyboardInterrupt("killed")
         return two_sum.initial_solution.replace("range(i,", "range(i ,")
 
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(RunStopped) as stopped:
         refine(two_sum, coder_engine(crash_on_second), sandbox, Run(tmp_path / "k"), steps=3)
+    assert stopped.value.status == "interrupted" and stopped.value.exit_code == 130
+    assert json.loads((tmp_path / "k" / "run.json").read_text())["status"] == "interrupted"
     assert len(Run(tmp_path / "k").steps()) == 1
     fixer = coder_engine(two_sum.canonical_solution)
     result = refine(two_sum, fixer, sandbox, Run(tmp_path / "k"), steps=3)
@@ -188,3 +195,82 @@ def test_local_model_refinement_runs_end_to_end(tmp_path, sandbox):
     assert steps[0]["updates"][0]["attempts"] == 1
     assert code_validator(problem.entry_point)(result.best_code) is None
     assert result.hidden_after["total"] == 2
+
+
+@pytest.mark.parametrize("critique", [True, False])
+def test_every_update_is_recorded_with_the_feedback_the_code_received(
+    tmp_path, two_sum, sandbox, critique
+):
+    versions = iter(range(1, 10))
+    engine = coder_engine(lambda _n: two_sum.initial_solution + f"# version {next(versions)}\n")
+    run = Run(tmp_path / "f")
+    refine(two_sum, engine, sandbox, run, steps=3, critique=critique)
+    steps = run.steps()
+    assert len(steps) == 3 and all(s["updates"] for s in steps)
+    for s in steps:
+        code = [n for n in s["graph"]["nodes"] if n["name"] == "code"]
+        texts = [f["text"] for n in code for f in n["feedback"]]
+        assert texts and all(t.strip() for t in texts)
+        assert any("2 of 3 visible tests failed" in t for t in texts)
+        assert any("Reviewer's critique" in t for t in texts) == critique
+    assert steps[-1]["parameters"]["code"].endswith("# version 3\n")
+
+
+def _meta(run_dir) -> dict:
+    return json.loads((run_dir / "run.json").read_text())
+
+
+def test_cli_run_killed_after_its_first_step_resumes_to_the_same_code(tmp_path):
+    refine_args = ["code", "refine", "--problem", "running_sum.json", "--steps", "3", "--quiet"]
+    whole = start([*refine_args, "--engine", "slowcoder:0", "--run-dir", str(tmp_path / "a")])
+    assert whole.wait(60) == 0, whole.communicate()
+    killed = start([*refine_args, "--engine", "slowcoder:0.4", "--run-dir", str(tmp_path / "b")])
+    wait_for_steps(tmp_path / "b", 1, killed)
+    killed.send_signal(signal.SIGKILL)
+    killed.wait(10)
+    assert _meta(tmp_path / "b")["status"] == "running"  # killed: nothing could mark it
+    assert len(read_jsonl(tmp_path / "b" / "steps.jsonl")) == 1
+    resumed = start(["code", "refine", "--resume", str(tmp_path / "b"), "--quiet"])
+    out, err = resumed.communicate(timeout=60)
+    assert resumed.returncode == 0, err
+    assert "before  0/2      1/2" in out and "steps: 3" in out
+    a, b = (read_jsonl(tmp_path / d / "steps.jsonl") for d in "ab")
+    assert [s["step"] for s in b] == [0, 1, 2]
+    assert [s["parameters"] for s in a] == [s["parameters"] for s in b]
+    assert b[-1]["parameters"]["code"] == WRONG.format(n=3)
+    assert (tmp_path / "b" / "best_solution.py").read_text() == (
+        tmp_path / "a" / "best_solution.py"
+    ).read_text()
+    assert _meta(tmp_path / "b")["status"] == "completed"
+    assert _meta(tmp_path / "b")["config"]["steps"] == 3
+
+
+def test_cli_unreachable_engine_marks_the_run_failed_in_one_line(tmp_path):
+    run_dir = tmp_path / "u"
+    proc = start(["code", "refine", "--problem", "running_sum.json", "--quiet",
+                  "--engine", "openai:m@http://127.0.0.1:9/v1", "--run-dir", str(run_dir)])
+    _out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 1 and "Traceback" not in err
+    lines = [line for line in err.splitlines() if not re.search(r"attempt \d/\d failed", line)]
+    assert len(lines) == 1, err  # the engine's retry notices, then one line
+    assert "the engine failed" in lines[0] and str(run_dir) in lines[0]
+    meta = _meta(run_dir)
+    assert meta["status"] == "failed" and "the engine failed" in meta["summary"]["error"]
+
+
+@pytest.mark.parametrize("command", ["refine", "bench"])
+def test_cli_ctrl_c_marks_the_run_interrupted_in_one_line(tmp_path, command):
+    run_dir = tmp_path / command
+    what = (["--problem", "running_sum.json"] if command == "refine"
+            else ["--dataset", "running_sum.json"])
+    proc = start(["code", command, *what, "--steps", "5", "--quiet",
+                  "--engine", "slowcoder:0.4", "--run-dir", str(run_dir)])
+    sub = run_dir if command == "refine" else run_dir / "problems" / "running-sum"
+    wait_for_steps(sub, 1, proc)
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+    assert "interrupted" in err
+    assert _meta(run_dir)["status"] == "interrupted"
+    assert _meta(sub)["status"] == "interrupted"

@@ -1,21 +1,23 @@
 """Batch refinement over a dataset: pass rates on hidden tests before and after refinement.
 
-Each problem is one step of the bench run and has its own resumable run under
-``RUN_DIR/problems/<id>``; a killed bench skips the problems it already finished.
+Each problem is one step of the bench run (:func:`textgrad_sci.loop.for_each`) and has its own
+resumable run under ``RUN_DIR/problems/<id>``; a killed bench skips the problems it finished.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textgrad_sci.losses.sandbox import Sandbox
 
+from textgrad_sci.engines.base import EngineError
+from textgrad_sci.loop import RunStopped, for_each
 from textgrad_sci.run import Run
 
 from .problems import Problem
-from .refine import initial_code, refine
+from .refine import all_passed, refine
 
 if TYPE_CHECKING:
     from textgrad_sci.engines.base import Engine
@@ -58,51 +60,41 @@ def bench(
     critique: bool = True,
     max_tokens: int | None = 512,
     generate: bool = True,
-    progress: Any = None,
+    progress: bool = False,
 ) -> list[dict]:
-    """Refine every problem's solution; one row (and one run step) per problem."""
-    done = {s["problem"]: s["row"] for s in run.steps()}
-    rows = []
-    for index, problem in enumerate(problems):
-        if problem.id in done:
-            rows.append(done[problem.id])
-            if progress is not None:
-                progress.update(1)
-            continue
-        with run.step(index) as step:
-            sub = Run(problem_dir(run, problem.id), {"problem": problem.id}, engine)
-            code = None if sub.steps() else initial_code(problem, engine, generate=generate)
-            result = refine(problem, engine, sandbox, sub, steps, critique, max_tokens, code)
-            sub.finish({"solved_visible": result.solved_visible})
-            row = {
-                "problem": problem.id,
-                "steps": result.steps_run,
-                "visible_before": _all(result.visible_before),
-                "visible_after": _all(result.visible_after),
-                "hidden_before": result.hidden_passed_before,
-                "hidden_after": result.hidden_passed_after,
-                "hidden_passed_before": result.hidden_before.get("passed", 0),
-                "hidden_passed_after": result.hidden_after.get("passed", 0),
-                "hidden_total": result.hidden_after.get("total", 0),
-            }
-            rows.append(row)
-            step.record(
-                losses={
-                    "hidden_passed_before": row["hidden_passed_before"],
-                    "hidden_passed_after": row["hidden_passed_after"],
-                    "hidden_pass_rate_so_far": summarize(rows).hidden_after,
-                },
-                problem=problem.id,
-                row=row,
-                best_code=result.best_code,
-            )
-        if progress is not None:
-            progress.update(1)
-    return rows
+    """Refine every problem's solution; one row (and one step of ``run``) per problem."""
+    rows = [s["row"] for s in run.steps()]
 
+    def work(problem: Problem) -> dict:
+        sub = Run(problem_dir(run, problem.id), {"problem": problem.id}, engine)
+        try:
+            result = refine(problem, engine, sandbox, sub, steps, critique, max_tokens,
+                            generate=generate)
+        except RunStopped as err:  # the bench run is stopped the same way, with this reason
+            if err.status == "interrupted":
+                raise KeyboardInterrupt from None
+            raise EngineError(err.reason.removeprefix("the engine failed: ")) from None
+        sub.finish({"solved_visible": result.solved_visible})
+        row = {
+            "problem": problem.id,
+            "steps": result.steps_run,
+            "visible_before": all_passed(result.visible_before),
+            "visible_after": all_passed(result.visible_after),
+            "hidden_before": result.hidden_passed_before,
+            "hidden_after": result.hidden_passed_after,
+            "hidden_passed_before": result.hidden_before.get("passed", 0),
+            "hidden_passed_after": result.hidden_after.get("passed", 0),
+            "hidden_total": result.hidden_after.get("total", 0),
+        }
+        rows.append(row)
+        losses = {"hidden_passed_before": row["hidden_passed_before"],
+                  "hidden_passed_after": row["hidden_passed_after"],
+                  "hidden_pass_rate_so_far": summarize(rows).hidden_after}
+        return {"losses": losses, "problem": problem.id, "row": row,
+                "best_code": result.best_code}
 
-def _all(s: dict) -> bool:
-    return bool(s.get("total")) and s.get("passed") == s.get("total")
+    done = for_each(run, problems, lambda p: p.id, work, progress=progress, desc="problems")
+    return [s["row"] for s in done]
 
 
 def table(rows: list[dict]) -> str:

@@ -3,140 +3,144 @@
 from __future__ import annotations
 
 import argparse
-import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from textgrad_sci.losses.sandbox import Limits, Sandbox, SandboxError
 
-from textgrad_sci.config import default_engine_spec
 from textgrad_sci.engines import get_engine
-from textgrad_sci.run import Run, default_run_dir
+from textgrad_sci.loop import guarded
+from textgrad_sci.options import (
+    UsageError,
+    add_config_options,
+    add_run_options,
+    config_from,
+    open_run,
+    run_directory,
+    setting,
+)
+from textgrad_sci.run import Run
 
 from .problems import ProblemError, load_dataset, load_problems
 
 
-def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--engine", default=None, help="engine spec (default: the process default)")
-    p.add_argument("--run-dir", help="run directory (an existing one is resumed)")
-    p.add_argument("--resume", metavar="RUN_DIR", help="resume this run directory")
-    p.add_argument("--steps", type=int, default=5, help="refinement steps per problem")
-    p.add_argument("--max-tokens", type=int, default=512, help="per model answer")
-    p.add_argument("--no-critique", action="store_true", help="feedback from test results only")
-    p.add_argument("--test-timeout", type=float, default=2.0, help="seconds per test")
-    p.add_argument("--workers", type=int, default=1, help="warm sandboxes kept ready")
-    p.add_argument(
-        "--allow-unsandboxed-execution-i-understand-the-risk",
-        action="store_true",
-        help="run generated code WITHOUT bubblewrap (only resource limits apply)",
-    )
+@dataclass(frozen=True)
+class CodeConfig:
+    """The settings of a code run (refine one problem, or bench a dataset)."""
+
+    steps: int = setting(5, "refinement steps per problem")
+    max_tokens: int = setting(512, "per model answer")
+    critique: bool = setting(True, "feedback from test results only (no reviewer model)")
+    test_timeout: float = setting(2.0, "seconds per test")
+    workers: int = setting(1, "warm sandboxes kept ready")
+    allow_unsandboxed_execution_i_understand_the_risk: bool = setting(
+        False, "run generated code WITHOUT bubblewrap (only resource limits apply)")
+
+
+@dataclass(frozen=True)
+class RefineConfig(CodeConfig):
+    problem: str | None = setting(None, "problem file (.json or .jsonl); required")
+    index: int = setting(0, "which problem of the file")
+
+
+@dataclass(frozen=True)
+class BenchConfig(CodeConfig):
+    dataset: str = setting("humaneval", "humaneval, own, or a problem file")
+    limit: int = setting(20, "how many problems")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("code", help="refine code solutions against sandboxed tests")
     sub = parser.add_subparsers(dest="code_command", metavar="ACTION", required=True)
-    ref = sub.add_parser("refine", help="test-time refinement of one problem's solution")
-    ref.add_argument("--problem", required=True, help="problem file (.json or .jsonl)")
-    ref.add_argument("--index", type=int, default=0, help="which problem of the file")
-    _common(ref)
-    ref.set_defaults(handler=refine_command)
-    ben = sub.add_parser("bench", help="refine every problem of a dataset; pass rates")
-    ben.add_argument("--dataset", default="humaneval", help="humaneval, own, or a problem file")
-    ben.add_argument("--limit", type=int, default=20)
-    _common(ben)
-    ben.set_defaults(handler=bench_command)
+    for name, cls, handler, text in (
+        ("refine", RefineConfig, refine_command, "test-time refinement of one problem's solution"),
+        ("bench", BenchConfig, bench_command, "refine every problem of a dataset; pass rates"),
+    ):
+        command = sub.add_parser(name, help=text)
+        add_config_options(command, cls)
+        add_run_options(command, f"code-{name}")
+        command.set_defaults(handler=handler)
 
 
-def _setup(args: argparse.Namespace, command: str):
-    run_dir = args.resume or args.run_dir or default_run_dir(f"code-{command}")
-    engine = get_engine(args.engine or default_engine_spec())
-    limits = Limits(test_timeout_s=args.test_timeout)
-    sandbox = Sandbox(
-        limits,
-        warm=args.workers,
-        allow_unsandboxed_execution_i_understand_the_risk=(
-            args.allow_unsandboxed_execution_i_understand_the_risk
-        ),
-    )
-    config = {k: v for k, v in vars(args).items() if k != "handler"}
-    return Run(run_dir, config, engine), engine, sandbox
+def _settings(args: argparse.Namespace, command: str, cls: type):
+    """The settings (a resumed run's, overridden by the options given), read before the run
+    directory is made, so that bad input leaves none behind."""
+    return config_from(cls, args, Run.saved_config(run_directory(args, command)))
 
 
-def _finish(run: Run, summary: dict) -> None:
-    from textgrad_sci.report import finish_run
+def _sandbox(config: CodeConfig) -> Sandbox:
+    try:
+        return Sandbox(
+            Limits(test_timeout_s=config.test_timeout),
+            warm=config.workers,
+            allow_unsandboxed_execution_i_understand_the_risk=(
+                config.allow_unsandboxed_execution_i_understand_the_risk
+            ),
+        )
+    except (SandboxError, ValueError) as err:
+        raise UsageError(str(err)) from None
 
-    finish_run(run, summary)
-    print(f"run directory: {run.path}")
+
+def _engine(run: Run, spec: str | None):
+    try:
+        return guarded(run, lambda: get_engine(spec))
+    except ValueError as err:  # a malformed spec (the run is marked failed)
+        raise UsageError(str(err)) from None
 
 
 def refine_command(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
-    from .plots import plot_refinement
     from .refine import refine
 
+    config = _settings(args, "code-refine", RefineConfig)
+    if config.problem is None:
+        raise UsageError("--problem is required (a .json or .jsonl problem file)")
     try:
-        problems = load_problems(args.problem)
-        problem = problems[args.index]
-        run, engine, sandbox = _setup(args, "refine")
-    except (ProblemError, SandboxError, IndexError) as err:
-        print(f"textgrad-sci code refine: {err}", file=sys.stderr)
-        return 2
-    with sandbox, tqdm(total=args.steps, desc=problem.id, file=sys.stderr) as bar:
-        result = refine(
-            problem,
-            engine,
-            sandbox,
-            run,
-            args.steps,
-            not args.no_critique,
-            args.max_tokens,
-            progress=bar,
-        )
-    plot_refinement(result.history, Path(run.path) / "plots" / "visible_tests.png")
+        problems = load_problems(config.problem)
+        problem = problems[config.index]
+    except ProblemError as err:
+        raise UsageError(str(err)) from None
+    except IndexError:
+        raise UsageError(f"--index {config.index}: {config.problem} holds "
+                         f"{len(problems)} problem(s)") from None
+    sandbox = _sandbox(config)
+    run, config, spec = open_run(args, "code-refine", RefineConfig)
+    engine = _engine(run, spec)
+    with sandbox:
+        result = refine(problem, engine, sandbox, run, config.steps, config.critique,
+                        config.max_tokens, progress=not args.quiet, finish=True)
     rows = [("", "visible", "hidden")]
     for label, vis, hid in (
         ("before", result.visible_before, result.hidden_before),
         ("after", result.visible_after, result.hidden_after),
     ):
-        rows.append(
-            (
-                label,
-                f"{vis.get('passed', 0)}/{vis.get('total', 0)}",
-                f"{hid.get('passed', 0)}/{hid.get('total', 0)}",
-            )
-        )
+        rows.append((label, f"{vis.get('passed', 0)}/{vis.get('total', 0)}",
+                     f"{hid.get('passed', 0)}/{hid.get('total', 0)}"))
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     print("\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows))
     print(f"steps: {result.steps_run}, visible tests solved: {result.solved_visible}")
-    (Path(run.path) / "best_solution.py").write_text(result.best_code, encoding="utf-8")
-    _finish(run, {k: v for k, v in result.to_dict().items() if k != "history"})
+    print(f"run directory: {run.path}")
     return 0
 
 
 def bench_command(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
+    from textgrad_sci.report import finish_run
 
     from .bench import bench, summarize, table
     from .plots import plot_bench
 
+    config = _settings(args, "code-bench", BenchConfig)
     try:
-        problems = load_dataset(args.dataset, args.limit)
-        run, engine, sandbox = _setup(args, "bench")
-    except (ProblemError, SandboxError, OSError) as err:
-        print(f"textgrad-sci code bench: {err}", file=sys.stderr)
-        return 2
-    with sandbox, tqdm(total=len(problems), desc=args.dataset, file=sys.stderr) as bar:
-        rows = bench(
-            problems,
-            engine,
-            sandbox,
-            run,
-            args.steps,
-            not args.no_critique,
-            args.max_tokens,
-            progress=bar,
-        )
+        problems = load_dataset(config.dataset, config.limit)
+    except (ProblemError, OSError) as err:
+        raise UsageError(str(err)) from None
+    sandbox = _sandbox(config)
+    run, config, spec = open_run(args, "code-bench", BenchConfig)
+    engine = _engine(run, spec)
+    with sandbox:
+        rows = bench(problems, engine, sandbox, run, config.steps, config.critique,
+                     config.max_tokens, progress=not args.quiet)
     plot_bench(rows, Path(run.path) / "plots" / "pass_rates.png")
     print(table(rows))
-    _finish(run, summarize(rows).to_dict())
+    finish_run(run, summarize(rows).to_dict())
+    print(f"run directory: {run.path}")
     return 0

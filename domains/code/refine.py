@@ -1,21 +1,23 @@
 """Test-time refinement of one solution (as in TextGrad's LeetCode Hard experiment): feedback
 from the visible tests, success judged on the hidden tests; the best version by visible tests
-is kept, and a killed run resumes from its run directory."""
+is kept. The steps run in :func:`textgrad_sci.loop.optimize` (resume, records, status)."""
 
 from __future__ import annotations
 
 import ast
 import re
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textgrad_sci.losses.code_tests import CodeTestLoss
 from textgrad_sci.losses.sandbox import RunResult, Sandbox
 
 from textgrad_sci.formats import FormatError, TagFormat
-from textgrad_sci.graph import graph_snapshot
+from textgrad_sci.loop import optimize
 from textgrad_sci.optimizer import TGD
 from textgrad_sci.run import Run
+from textgrad_sci.tool_loss import Measurement
 from textgrad_sci.variable import Variable
 
 from . import code_prompts as prompts
@@ -94,7 +96,7 @@ def code_validator(entry_point: str):
     return validate
 
 
-def summary(measurement) -> dict:
+def summary(measurement: Measurement) -> dict:
     result = measurement.detail
     if not isinstance(result, RunResult):
         return {"passed": 0, "total": 0, "error": measurement.error}
@@ -102,7 +104,9 @@ def summary(measurement) -> dict:
 
 
 @dataclass
-class RefineResult:
+class CodeRefinement:
+    """The outcome of refining one problem's solution (before/after on visible and hidden)."""
+
     problem_id: str
     initial_code: str
     best_code: str
@@ -116,17 +120,17 @@ class RefineResult:
 
     @property
     def hidden_passed_before(self) -> bool:
-        return _all(self.hidden_before)
+        return all_passed(self.hidden_before)
 
     @property
     def hidden_passed_after(self) -> bool:
-        return _all(self.hidden_after)
+        return all_passed(self.hidden_after)
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
-def _all(s: dict) -> bool:
+def all_passed(s: dict) -> bool:
     return bool(s.get("total")) and s.get("passed") == s.get("total")
 
 
@@ -157,6 +161,103 @@ def initial_code(problem: Problem, engine: Engine | None, generate: bool = False
     return problem.starter_code
 
 
+class RefineJob:
+    """One problem's refinement, as a :func:`textgrad_sci.loop.optimize` problem: each step runs
+    the visible tests (and a critique), the loop sends the feedback back and updates the code;
+    it stops once the visible tests pass. The first code is written lazily (a resumed run
+    takes its recorded one)."""
+
+    def __init__(self, problem: Problem, engine: Engine, sandbox: Sandbox, critique: bool = True,
+                 max_tokens: int | None = 512, code: str | None = None,
+                 generate: bool = False) -> None:
+        self.problem, self.engine, self.critique, self.max_tokens = (
+            problem, engine, critique, max_tokens)
+        self.initial, self.generate = code, generate
+        self.visible = CodeTestLoss(sandbox, problem.visible_tests, problem.entry_point,
+                                    "visible tests")
+        self.hidden = CodeTestLoss(sandbox, problem.hidden_tests, problem.entry_point,
+                                   "hidden tests")
+        self.variable = Variable(code or "", prompts.ROLE, requires_grad=True, name="code",
+                                 validator=code_validator(problem.entry_point),
+                                 output_format=CodeFormat())
+        self.parameters = [self.variable]
+        self.statement = Variable(problem.statement, "the programming problem",
+                                  requires_grad=False)
+        self.best_code, self.best_passed, self.solved = self.variable.value, -1, False
+        self.history: list[dict] = []
+        self._tested = self.variable.value
+        self._passed = self._total = 0
+
+    def start(self) -> str:
+        """The code the run starts from (asked of the model once, unless given or recorded)."""
+        if self.initial is None:
+            self.initial = initial_code(self.problem, self.engine, self.generate)
+            self.variable.value = self.initial
+        if self.best_passed < 0:
+            self.best_code = self.initial
+        return self.initial
+
+    def restore(self, steps: list[dict]) -> None:
+        if steps:
+            self.initial = steps[0]["initial_code"]
+            self.best_code, self.best_passed = steps[-1]["best_code"], steps[-1]["best_passed"]
+            self.solved = any(s.get("solved") for s in steps)
+            self.history = [s.get("history_entry", {}) for s in steps]
+
+    def stop(self) -> bool:
+        return self.solved
+
+    def forward(self, step: int, seed: int) -> Variable:
+        self.start()
+        self._tested = self.variable.value
+        results = self.visible(self.variable)
+        self._passed, self._total = results.data["passed"], results.data["total"]
+        if self._passed > self.best_passed:
+            self.best_code, self.best_passed = self._tested, self._passed
+        self.solved = bool(results.data.get("all_passed"))
+        if self.solved or not self.critique:
+            return results
+        return CodeCritique(self.engine, self.max_tokens)(self.statement, self.variable, results)
+
+    def record(self, step: int, updates: list) -> dict:
+        entry = {"step": step, "visible_passed": self._passed, "visible_total": self._total}
+        self.history.append(entry)
+        rate = self._passed / self._total if self._total else 0.0
+        return {
+            "losses": {"visible_passed": self._passed, "visible_total": self._total,
+                       "visible_pass_rate": rate},
+            "initial_code": self.initial, "tested_code": self._tested,
+            "best_code": self.best_code, "best_passed": self.best_passed,
+            "solved": self.solved, "history_entry": entry,
+        }
+
+    def progress(self, fields: dict) -> str:
+        return f"visible {self._passed}/{self._total}"
+
+    def result(self) -> CodeRefinement:
+        start = self.start()
+        final = self.visible.evaluate(self.variable.value).detail
+        if isinstance(final, RunResult) and final.passed > self.best_passed:
+            self.best_code, self.best_passed = self.variable.value, final.passed
+        best = summary(self.visible.evaluate(self.best_code))
+        return CodeRefinement(
+            problem_id=self.problem.id, initial_code=start, best_code=self.best_code,
+            steps_run=len(self.history), solved_visible=all_passed(best),
+            visible_before=summary(self.visible.evaluate(start)), visible_after=best,
+            hidden_before=summary(self.hidden.evaluate(start)),
+            hidden_after=summary(self.hidden.evaluate(self.best_code)), history=self.history,
+        )
+
+    def summary(self) -> dict:
+        return {k: v for k, v in self.result().to_dict().items() if k != "history"}
+
+    def write_artifacts(self, run_dir: Path, summary: dict) -> None:
+        from .plots import plot_refinement
+
+        plot_refinement(self.history, Path(run_dir) / "plots" / "visible_tests.png")
+        (Path(run_dir) / "best_solution.py").write_text(self.best_code, encoding="utf-8")
+
+
 def refine(
     problem: Problem,
     engine: Engine,
@@ -166,101 +267,22 @@ def refine(
     critique: bool = True,
     max_tokens: int | None = 512,
     code: str | None = None,
-    progress: Any = None,
+    progress: bool = False,
     max_retries: int = 2,
-) -> RefineResult:
-    """Refine a solution for up to ``steps`` steps or until its visible tests pass."""
-    visible = CodeTestLoss(sandbox, problem.visible_tests, problem.entry_point, "visible tests")
-    hidden = CodeTestLoss(sandbox, problem.hidden_tests, problem.entry_point, "hidden tests")
-    past = run.steps()
-    start = past[0]["initial_code"] if past else (code if code is not None else "")
-    if not past and code is None:
-        start = initial_code(problem, engine)
-    variable = Variable(
-        start,
-        prompts.ROLE,
-        requires_grad=True,
-        name="code",
-        validator=code_validator(problem.entry_point),
-        output_format=CodeFormat(),
-    )
-    problem_var = Variable(problem.statement, "the programming problem", requires_grad=False)
+    generate: bool = False,
+    finish: bool = False,
+) -> CodeRefinement:
+    """Refine a solution for up to ``steps`` steps or until its visible tests pass. With
+    ``finish`` the run is marked completed, with its plot, best solution and report."""
+    job = RefineJob(problem, engine, sandbox, critique, max_tokens, code, generate)
     optimizer = TGD(
-        [variable],
+        [job.variable],
         engine,
         constraints=[c.format(entry_point=problem.entry_point) for c in prompts.CONSTRAINTS],
         gradient_memory=1,
         max_retries=max_retries,
-        score_fn=visible.score,
+        score_fn=job.visible.score,
         sampling={"max_tokens": max_tokens} if max_tokens else None,
     )
-    first = run.restore([variable], optimizer)
-    best_code, best_passed = start, -1
-    history = [s.get("history_entry", {}) for s in past]
-    solved = any(s.get("solved") for s in past)
-    if past:
-        best_code, best_passed = past[-1]["best_code"], past[-1]["best_passed"]
-    for index in range(first, steps if not solved else first):
-        with run.step(index) as step:
-            tested = variable.value
-            with step.time("tests"):
-                results = visible(variable)
-            passed = results.data["passed"]
-            if passed > best_passed:
-                best_code, best_passed = tested, passed
-            solved = bool(results.data.get("all_passed"))
-            reports = []
-            loss = results
-            graph = None
-            if not solved:
-                if critique:
-                    with step.time("critique"):
-                        loss = CodeCritique(engine, max_tokens)(problem_var, variable, results)
-                with step.time("backward"):
-                    loss.backward(engine)
-                graph = graph_snapshot(loss)  # with the feedback, before the update clears it
-                with step.time("update"):
-                    reports = optimizer.step()
-                optimizer.zero_grad()
-            entry = {
-                "step": index,
-                "visible_passed": passed,
-                "visible_total": results.data["total"],
-            }
-            history.append(entry)
-            step.record(
-                parameters=[variable],
-                losses={
-                    "visible_passed": passed,
-                    "visible_total": results.data["total"],
-                    "visible_pass_rate": results.data["pass_rate"],
-                },
-                graph=graph or graph_snapshot(loss),
-                updates=reports,
-                optimizer=optimizer,
-                initial_code=start,
-                tested_code=tested,
-                best_code=best_code,
-                best_passed=best_passed,
-                solved=solved,
-                history_entry=entry,
-            )
-        if progress is not None:
-            progress.update(1)
-        if solved:
-            break
-    final = visible.evaluate(variable.value).detail
-    if isinstance(final, RunResult) and final.passed > best_passed:
-        best_code, best_passed = variable.value, final.passed
-    return RefineResult(
-        problem_id=problem.id,
-        initial_code=start,
-        best_code=best_code,
-        steps_run=len(history),
-        solved_visible=_all(summary(visible.evaluate(best_code))),
-        visible_before=summary(visible.evaluate(start)),
-        visible_after=summary(visible.evaluate(best_code)),
-        hidden_before=summary(hidden.evaluate(start)),
-        hidden_after=summary(hidden.evaluate(best_code)),
-        history=history,
-    )
+    optimize(job, optimizer, run, steps, progress=progress, desc=problem.id, finish=finish)
+    return job.result()
