@@ -132,3 +132,32 @@ def scaled_plan(plan_text: str, target: str, factor: float) -> str:
         if o["structure"] == target:
             o["weight"] = round(o["weight"] * factor, 2)
     return json.dumps(doc)
+
+
+def planner(request) -> str:
+    """A scripted planner: raise the target's dose levels by 1 Gy and its weights by half."""
+    import re
+
+    from textgrad_sci.domains.radiotherapy.plan import dump_plan
+
+    prompt = request.messages[-1][1]
+    current = re.search(r"<VARIABLE>(.*?)</VARIABLE>", prompt, re.S).group(1)
+    objectives = json.loads(current)["objectives"]
+    for o in objectives:
+        if o["structure"] == "PTV":
+            o["dose_gy"] += 1.0 if o["kind"] == "squared_underdose" else 0.0
+            o["weight"] = round(o["weight"] * 1.5, 2)
+    return "Here is the plan:\n" + dump_plan(objectives)
+
+
+def cli() -> None:
+    """``textgrad-sci`` with the engine ``planner:SECONDS`` (``planner`` answering after that
+    latency), for CLI runs in a subprocess that a test kills or interrupts."""
+    import sys
+
+    from textgrad_sci.cli import main
+    from textgrad_sci.engines.registry import register_engine
+    from textgrad_sci.engines.scripted import ScriptedEngine
+
+    register_engine("planner", lambda rest, **_: ScriptedEngine(planner, latency=float(rest or 0)))
+    sys.exit(main(sys.argv[1:]))

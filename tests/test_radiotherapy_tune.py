@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 
 import pytest
+from radiotherapy_support import planner
 from textgrad_sci.domains.radiotherapy import load_case, load_goals, make_loss
 from textgrad_sci.domains.radiotherapy.plan import PlanSchema, dump_plan
 from textgrad_sci.domains.radiotherapy.workflow import TuneConfig, run_tuning
@@ -19,18 +19,6 @@ from textgrad_sci.loop import RunStopped
 
 CONFIG = TuneConfig(case="tg119", resolution=12.0, steps=2, tuner="textgrad", fmo_iterations=60,
                     max_tokens=300, temperature=0.0, seed=0)
-
-
-def planner(request) -> str:
-    """A scripted planner: raise the target's dose levels by 1 Gy and its weights by half."""
-    prompt = request.messages[-1][1]
-    current = re.search(r"<VARIABLE>(.*?)</VARIABLE>", prompt, re.S).group(1)
-    objectives = json.loads(current)["objectives"]
-    for o in objectives:
-        if o["structure"] == "PTV":
-            o["dose_gy"] += 1.0 if o["kind"] == "squared_underdose" else 0.0
-            o["weight"] = round(o["weight"] * 1.5, 2)
-    return "Here is the plan:\n" + dump_plan(objectives)
 
 
 @pytest.fixture(scope="module")

@@ -81,22 +81,19 @@ def _engine(config: TuneConfig, engine):
     from textgrad_sci.config import default_engine_spec
     from textgrad_sci.engines import get_engine
 
-    try:
-        return get_engine(engine or default_engine_spec())
-    except ValueError as err:
-        raise UsageError(str(err)) from None
+    return get_engine(engine or default_engine_spec())  # a bad spec: ValueError
 
 
 def _problem(run: Run, config: TuneConfig, engine, loss) -> PlanTuning:
     """Case, goals (also written to goals.json), starting plan and loss; bad input is a
     :class:`UsageError` (one line from the CLI)."""
-    engine = _engine(config, engine)
     try:
         case = loss.case if loss is not None else load_case(
             config.case, config.resolution, config.target, config.prescription)
         goals = loss.goals if loss is not None else load_goals(_goals_source(config),
                                                                case.prescription_gy)
         plan = _starting_plan(config, case)
+        engine = _engine(config, engine)
         if loss is None:
             loss = make_loss(case, goals, fmo_method=config.fmo_method,
                              fmo_iterations=config.fmo_iterations, critic=config.critic,
