@@ -6,7 +6,13 @@ import json
 
 import numpy as np
 import pytest
-from textgrad_sci.domains.radiotherapy import GOAL_SETS, load_case, load_goals, make_loss
+from textgrad_sci.domains.radiotherapy import (
+    GOAL_SETS,
+    goal_set_json,
+    load_case,
+    load_goals,
+    make_loss,
+)
 from textgrad_sci.domains.radiotherapy.plan import initial_plan
 from textgrad_sci.losses.plan_goals import (
     Goal,
@@ -67,16 +73,34 @@ def test_goal_parsing_errors_and_prescription_percentages():
         goals_from_json("{}")
 
 
-def test_builtin_goal_sets_match_the_issue():
-    prostate = load_goals("prostate", 70.0)
+def test_builtin_goal_sets_follow_their_protocols():
+    prostate = load_goals("prostate", 70.2)  # PortPy's Prostate_26_Fx: 70.2 Gy in 26 x 2.7 Gy
     labels = {g.label: (g.op, round(g.value, 2)) for g in prostate}
-    assert labels["PTV D95"] == (">=", 70.0)
-    assert labels["RECTUM V70Gy"] == ("<=", 20) and labels["RECTUM V50Gy"] == ("<=", 50)
-    assert labels["BLADDER V70Gy"] == ("<=", 35) and labels["FEMUR_L max"] == ("<=", 50)
-    assert 74.9 <= labels["PTV max"][1] <= 77.0
+    assert labels["PTV D95"] == (">=", 70.2)
+    assert labels["PTV max"] == ("<=", 77.22)  # 110 %
+    assert labels["RECTUM max"] == ("<=", 71.6) and labels["RECTUM mean"] == ("<=", 24.57)
+    assert labels["RECTUM D25"] == ("<=", 40.72)
+    assert labels["BLADDER max"] == ("<=", 75.11) and labels["BLADDER D10"] == ("<=", 65.99)
+    assert labels["BLADDER D50"] == ("<=", 32.29)
+    assert labels["FEMUR_L max"] == labels["FEMUR_R max"] == ("<=", 54.76)  # 78 %
+    assert len(prostate) == 10
+    assert "Prostate_26_Fx" in json.loads(goal_set_json("prostate"))["source"]
+    assert load_case("prostate", 10.0).prescription_gy == 70.2
     tg119 = {g.label: (g.op, g.value) for g in load_goals("tg119", 50.0)}
     assert tg119["PTV D95"] == (">=", 50) and tg119["CORE D10"] == ("<=", 25)
+    assert "TG-119" in json.loads(goal_set_json("tg119"))["source"]
     assert set(GOAL_SETS) == {"prostate", "tg119"}
+
+
+def test_unknown_structure_in_goals_is_one_clear_error(tmp_path):
+    path = tmp_path / "goals.json"
+    path.write_text(json.dumps([{"structure": "PTV", "metric": "D95", "op": ">=", "value": 50},
+                                {"structure": "LIVER", "metric": "mean", "op": "<=", "value": 9}]))
+    structures = load_case("tg119", 12.0).structures
+    with pytest.raises(ValueError, match=r"goal 2 \(LIVER mean\): structure 'LIVER' is not in "
+                                         r"the case \(structures: \['BODY', 'CORE', 'PTV'\]\)"):
+        load_goals(path, 50.0, structures)
+    assert len(load_goals("tg119", 50.0, structures)) == 3
 
 
 def test_user_goal_file(tmp_path):

@@ -1,4 +1,4 @@
-"""Clinical goal sets per case (prostate, TG-119 C-shape), as user-editable JSON."""
+"""Clinical goal sets per case (prostate protocol, TG-119 C-shape), as user-editable JSON."""
 
 from __future__ import annotations
 
@@ -7,34 +7,45 @@ from pathlib import Path
 
 from textgrad_sci.losses.plan_goals import Goal, goals_from_json
 
+GOAL_DIR = Path(__file__).with_name("goal_sets")
+
+
+def _read_sets() -> dict[str, dict]:
+    """The built-in goal files (goal_sets/*.json): each names its source."""
+    files = sorted(GOAL_DIR.glob("*.json"))
+    return {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in files}
+
+
 # Values given as "NNN%" are percentages of the case's prescription dose.
-GOAL_SETS: dict[str, list[dict]] = {
-    "prostate": [
-        {"structure": "PTV", "metric": "D95", "op": ">=", "value": "100%"},
-        {"structure": "PTV", "metric": "max", "op": "<=", "value": "107%"},
-        {"structure": "RECTUM", "metric": "V70", "op": "<=", "value": 20},
-        {"structure": "RECTUM", "metric": "V50", "op": "<=", "value": 50},
-        {"structure": "BLADDER", "metric": "V70", "op": "<=", "value": 35},
-        {"structure": "FEMUR_L", "metric": "max", "op": "<=", "value": 50},
-        {"structure": "FEMUR_R", "metric": "max", "op": "<=", "value": 50},
-    ],
-    "tg119": [
-        {"structure": "PTV", "metric": "D95", "op": ">=", "value": 50},
-        {"structure": "PTV", "metric": "D10", "op": "<=", "value": 55},
-        {"structure": "CORE", "metric": "D10", "op": "<=", "value": 25},
-    ],
-}
+GOAL_DOCS: dict[str, dict] = _read_sets()
+GOAL_SETS: dict[str, list[dict]] = {name: doc["goals"] for name, doc in GOAL_DOCS.items()}
 
 
 def goal_set_json(name: str) -> str:
     """The built-in goal set ``name`` as JSON text (to save, edit and pass back with --goals)."""
     if name not in GOAL_SETS:
         raise ValueError(f"no built-in goal set {name!r}; known: {sorted(GOAL_SETS)}")
-    return json.dumps({"goals": GOAL_SETS[name]}, indent=2)
+    return json.dumps(GOAL_DOCS[name], indent=2)
 
 
-def load_goals(source: str | Path, prescription_gy: float) -> list[Goal]:
-    """Goals from a built-in set name or a JSON file path."""
+def check_structures(goals: list[Goal], structures) -> list[Goal]:
+    """Raise a one-line ValueError naming the first goal whose structure the case lacks."""
+    names = sorted(structures)
+    for i, goal in enumerate(goals):
+        if goal.structure not in structures:
+            raise ValueError(f"goal {i + 1} ({goal.label}): structure {goal.structure!r} is not "
+                             f"in the case (structures: {names})")
+    return goals
+
+
+def load_goals(source: str | Path, prescription_gy: float, structures=None) -> list[Goal]:
+    """Goals from a built-in set name or a JSON file path; checked against ``structures``
+    (the case's structure names) when given."""
+    goals = _load(source, prescription_gy)
+    return goals if structures is None else check_structures(goals, structures)
+
+
+def _load(source: str | Path, prescription_gy: float) -> list[Goal]:
     if str(source) in GOAL_SETS:
         return goals_from_json(goal_set_json(str(source)), prescription_gy)
     path = Path(source)

@@ -86,7 +86,7 @@ def _ellipsoid(z, y, x, c, r) -> np.ndarray:
 
 
 def prostate_case(resolution_mm: float = 5.0) -> Case:
-    """Synthetic male pelvis: PTV, RECTUM, BLADDER, FEMUR_L, FEMUR_R, BODY; 70 Gy."""
+    """Synthetic male pelvis: PTV, RECTUM, BLADDER, FEMUR_L, FEMUR_R, BODY; 70.2 Gy (26 x 2.7)."""
     z, y, x = _grid((160.0, 280.0, 400.0), resolution_mm)  # y grows posterior, x to patient left
     body = (y / 125.0) ** 2 + (x / 185.0) ** 2 <= 1.0
     dens = np.full(z.shape, AIR, dtype=np.float32)
@@ -119,7 +119,7 @@ def prostate_case(resolution_mm: float = 5.0) -> Case:
         spacing_mm=(float(resolution_mm),) * 3,
         structures=structures,
         target="PTV",
-        prescription_gy=70.0,
+        prescription_gy=70.2,
         meta={"phantom": "synthetic pelvis", "resolution_mm": float(resolution_mm)},
     )
 
