@@ -4,7 +4,9 @@ process computes DRD2's grid maps once) and its cache folder, shared by every te
 from __future__ import annotations
 
 import atexit
+import re
 import shutil
+import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
@@ -37,3 +39,31 @@ def service() -> DockingService:
 def smiles_answer(smiles: str) -> str:
     """What a model answers in the SMILES tag format."""
     return f"<SMILES>{smiles}</SMILES>"
+
+
+# A chain of one-edit analogues of SMALL_LIGAND: the scripted "model" always proposes the next.
+CHAIN = [SMALL_LIGAND, "CCN(CC)C(=O)c1ccc(C)cc1", "CCN(CC)C(=O)c1ccc(F)cc1",
+         "CCN(CC)C(=O)c1ccc(Cl)cc1"]
+
+
+def chain_answer(request) -> str:
+    """The molecule after the current one in CHAIN (from the update prompt), as an answer."""
+    prompt = next(content for role, content in request.messages if role == "user")
+    current = re.search(r"<VARIABLE>(.*?)</VARIABLE>", prompt, re.S).group(1)
+    position = CHAIN.index(current) if current in CHAIN else len(CHAIN) - 2
+    return smiles_answer(CHAIN[min(position + 1, len(CHAIN) - 1)])
+
+
+def cli(argv: list[str]) -> int:
+    """``textgrad-sci`` with a ``chain:SECONDS`` engine: chain_answer after SECONDS per call."""
+    from textgrad_sci.engines.registry import register_engine
+    from textgrad_sci.engines.scripted import ScriptedEngine
+
+    register_engine("chain", lambda rest, **_: ScriptedEngine(chain_answer, latency=float(rest)))
+    from textgrad_sci.cli import main
+
+    return main(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(cli(sys.argv[1:]))
