@@ -40,28 +40,15 @@ class BenchSummary:
 
 
 def summarize(rows: list[dict]) -> BenchSummary:
-    n = len(rows) or 1
-    rate = lambda key: sum(bool(r[key]) for r in rows) / n  # noqa: E731
-    return BenchSummary(
-        problems=len(rows),
-        hidden_before=rate("hidden_before"),
-        hidden_after=rate("hidden_after"),
-        visible_before=rate("visible_before"),
-        visible_after=rate("visible_after"),
-    )
+    """The share of problems passing all their hidden (visible) tests before and after."""
+    rate = lambda key: sum(bool(r[key]) for r in rows) / (len(rows) or 1)  # noqa: E731
+    keys = ("hidden_before", "hidden_after", "visible_before", "visible_after")
+    return BenchSummary(len(rows), *(rate(k) for k in keys))
 
 
-def bench(
-    problems: list[Problem],
-    engine: Engine,
-    sandbox: Sandbox,
-    run: Run,
-    steps: int = 3,
-    critique: bool = True,
-    max_tokens: int | None = 512,
-    generate: bool = True,
-    progress: bool = False,
-) -> list[dict]:
+def bench(problems: list[Problem], engine: Engine, sandbox: Sandbox, run: Run, steps: int = 3,
+          critique: bool = True, max_tokens: int | None = 512, generate: bool = True,
+          progress: bool = False) -> list[dict]:
     """Refine every problem's solution; one row (and one step of ``run``) per problem."""
     rows = [s["row"] for s in run.steps()]
 
@@ -75,17 +62,14 @@ def bench(
                 raise KeyboardInterrupt from None
             raise EngineError(err.reason.removeprefix("the engine failed: ")) from None
         sub.finish({"solved_visible": result.solved_visible})
-        row = {
-            "problem": problem.id,
-            "steps": result.steps_run,
-            "visible_before": all_passed(result.visible_before),
-            "visible_after": all_passed(result.visible_after),
-            "hidden_before": result.hidden_passed_before,
-            "hidden_after": result.hidden_passed_after,
-            "hidden_passed_before": result.hidden_before.get("passed", 0),
-            "hidden_passed_after": result.hidden_after.get("passed", 0),
-            "hidden_total": result.hidden_after.get("total", 0),
-        }
+        row = {"problem": problem.id, "steps": result.steps_run,
+               "visible_before": all_passed(result.visible_before),
+               "visible_after": all_passed(result.visible_after),
+               "hidden_before": all_passed(result.hidden_before),
+               "hidden_after": all_passed(result.hidden_after),
+               "hidden_passed_before": result.hidden_before.get("passed", 0),
+               "hidden_passed_after": result.hidden_after.get("passed", 0),
+               "hidden_total": result.hidden_after.get("total", 0)}
         rows.append(row)
         losses = {"hidden_passed_before": row["hidden_passed_before"],
                   "hidden_passed_after": row["hidden_passed_after"],
@@ -97,34 +81,23 @@ def bench(
     return [s["row"] for s in done]
 
 
+def align(rows: list[tuple[str, ...]]) -> str:
+    """Rows of cells as plain left-aligned columns."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows)
+
+
 def table(rows: list[dict]) -> str:
     """Plain aligned text: one row per problem, then the pass rates."""
-    head = ("problem", "steps", "visible before", "visible after", "hidden before", "hidden after")
-    lines = [head]
+    ok = lambda passed: "pass" if passed else "fail"  # noqa: E731
+    lines = [("problem", "steps", "visible before", "visible after", "hidden before",
+              "hidden after")]
     for r in rows:
         total = r["hidden_total"]
-        lines.append(
-            (
-                r["problem"],
-                str(r["steps"]),
-                "pass" if r["visible_before"] else "fail",
-                "pass" if r["visible_after"] else "fail",
-                f"{r['hidden_passed_before']}/{total}",
-                f"{r['hidden_passed_after']}/{total}",
-            )
-        )
+        lines.append((r["problem"], str(r["steps"]), ok(r["visible_before"]),
+                      ok(r["visible_after"]), f"{r['hidden_passed_before']}/{total}",
+                      f"{r['hidden_passed_after']}/{total}"))
     s = summarize(rows)
-    lines.append(
-        (
-            "pass rate",
-            "",
-            f"{s.visible_before:.2f}",
-            f"{s.visible_after:.2f}",
-            f"{s.hidden_before:.2f}",
-            f"{s.hidden_after:.2f}",
-        )
-    )
-    widths = [max(len(row[i]) for row in lines) for i in range(len(head))]
-    return "\n".join(
-        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in lines
-    )
+    rates = (s.visible_before, s.visible_after, s.hidden_before, s.hidden_after)
+    lines.append(("pass rate", "", *(f"{x:.2f}" for x in rates)))
+    return align(lines)

@@ -8,17 +8,10 @@ from pathlib import Path
 
 from textgrad_sci.losses.sandbox import Limits, Sandbox, SandboxError
 
+from textgrad_sci import options
 from textgrad_sci.engines import get_engine
 from textgrad_sci.loop import guarded
-from textgrad_sci.options import (
-    UsageError,
-    add_config_options,
-    add_run_options,
-    config_from,
-    open_run,
-    run_directory,
-    setting,
-)
+from textgrad_sci.options import UsageError, open_run, setting
 from textgrad_sci.run import Run
 
 from .problems import ProblemError, load_dataset, load_problems
@@ -57,15 +50,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ("bench", BenchConfig, bench_command, "refine every problem of a dataset; pass rates"),
     ):
         command = sub.add_parser(name, help=text)
-        add_config_options(command, cls)
-        add_run_options(command, f"code-{name}")
+        options.add_config_options(command, cls)
+        options.add_run_options(command, f"code-{name}")
         command.set_defaults(handler=handler)
 
 
 def _settings(args: argparse.Namespace, command: str, cls: type):
     """The settings (a resumed run's, overridden by the options given), read before the run
     directory is made, so that bad input leaves none behind."""
-    return config_from(cls, args, Run.saved_config(run_directory(args, command)))
+    return options.config_from(cls, args, Run.saved_config(options.run_directory(args, command)))
 
 
 def _sandbox(config: CodeConfig) -> Sandbox:
@@ -89,6 +82,7 @@ def _engine(run: Run, spec: str | None):
 
 
 def refine_command(args: argparse.Namespace) -> int:
+    from .bench import align
     from .refine import refine
 
     config = _settings(args, "code-refine", RefineConfig)
@@ -108,15 +102,10 @@ def refine_command(args: argparse.Namespace) -> int:
     with sandbox:
         result = refine(problem, engine, sandbox, run, config.steps, config.critique,
                         config.max_tokens, progress=not args.quiet, finish=True)
-    rows = [("", "visible", "hidden")]
-    for label, vis, hid in (
-        ("before", result.visible_before, result.hidden_before),
-        ("after", result.visible_after, result.hidden_after),
-    ):
-        rows.append((label, f"{vis.get('passed', 0)}/{vis.get('total', 0)}",
-                     f"{hid.get('passed', 0)}/{hid.get('total', 0)}"))
-    widths = [max(len(r[i]) for r in rows) for i in range(3)]
-    print("\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows))
+    count = lambda s: f"{s.get('passed', 0)}/{s.get('total', 0)}"  # noqa: E731
+    print(align([("", "visible", "hidden"),
+                 ("before", count(result.visible_before), count(result.hidden_before)),
+                 ("after", count(result.visible_after), count(result.hidden_after))]))
     print(f"steps: {result.steps_run}, visible tests solved: {result.solved_visible}")
     print(f"run directory: {run.path}")
     return 0

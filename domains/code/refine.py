@@ -77,18 +77,10 @@ def code_validator(entry_point: str):
         except SyntaxError as err:
             line = (err.text or "").strip()
             return f"the code does not compile: {err.msg} (line {err.lineno}: {line})"
-        defined = {
-            n.name
-            for n in ast.walk(tree)
-            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-        }
-        defined |= {
-            t.id
-            for n in ast.walk(tree)
-            if isinstance(n, ast.Assign)
-            for t in n.targets
-            if isinstance(t, ast.Name)
-        }
+        defined = {n.name for n in ast.walk(tree)
+                   if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+        defined |= {t.id for n in ast.walk(tree) if isinstance(n, ast.Assign)
+                    for t in n.targets if isinstance(t, ast.Name)}
         if head and head not in defined:
             return f"the code must define `{head}`"
         return None
@@ -117,14 +109,6 @@ class CodeRefinement:
     hidden_before: dict
     hidden_after: dict
     history: list[dict] = field(default_factory=list)
-
-    @property
-    def hidden_passed_before(self) -> bool:
-        return all_passed(self.hidden_before)
-
-    @property
-    def hidden_passed_after(self) -> bool:
-        return all_passed(self.hidden_after)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -258,31 +242,16 @@ class RefineJob:
         (Path(run_dir) / "best_solution.py").write_text(self.best_code, encoding="utf-8")
 
 
-def refine(
-    problem: Problem,
-    engine: Engine,
-    sandbox: Sandbox,
-    run: Run,
-    steps: int = 5,
-    critique: bool = True,
-    max_tokens: int | None = 512,
-    code: str | None = None,
-    progress: bool = False,
-    max_retries: int = 2,
-    generate: bool = False,
-    finish: bool = False,
-) -> CodeRefinement:
+def refine(problem: Problem, engine: Engine, sandbox: Sandbox, run: Run, steps: int = 5,
+           critique: bool = True, max_tokens: int | None = 512, code: str | None = None,
+           progress: bool = False, max_retries: int = 2, generate: bool = False,
+           finish: bool = False) -> CodeRefinement:
     """Refine a solution for up to ``steps`` steps or until its visible tests pass. With
     ``finish`` the run is marked completed, with its plot, best solution and report."""
     job = RefineJob(problem, engine, sandbox, critique, max_tokens, code, generate)
-    optimizer = TGD(
-        [job.variable],
-        engine,
-        constraints=[c.format(entry_point=problem.entry_point) for c in prompts.CONSTRAINTS],
-        gradient_memory=1,
-        max_retries=max_retries,
-        score_fn=job.visible.score,
-        sampling={"max_tokens": max_tokens} if max_tokens else None,
-    )
+    constraints = [c.format(entry_point=problem.entry_point) for c in prompts.CONSTRAINTS]
+    optimizer = TGD([job.variable], engine, constraints=constraints, gradient_memory=1,
+                    max_retries=max_retries, score_fn=job.visible.score,
+                    sampling={"max_tokens": max_tokens} if max_tokens else None)
     optimize(job, optimizer, run, steps, progress=progress, desc=problem.id, finish=finish)
     return job.result()
