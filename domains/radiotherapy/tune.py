@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import math
 import random
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
 
 import numpy as np
 from textgrad_sci.losses.plan_goals import Goal, PlanEvaluation, PlanGoalLoss
@@ -17,6 +20,8 @@ from textgrad_sci.optimizer import TGD, Optimizer, RandomSearch
 
 from . import radiotherapy_prompts as prompts
 from .plan import PlanSchema, dump_plan, example_plan, plan_variable
+from .plots import write_plots
+from .table import goals_table
 
 TUNERS = ("textgrad", "random")
 
@@ -59,8 +64,9 @@ def make_loss(case, goals: Sequence[Goal], **kwargs) -> PlanGoalLoss:
 class PlanTuning:
     """The problem: each step evaluates the current plan (its goal report is the loss)."""
 
-    def __init__(self, loss: PlanGoalLoss, plan: str, engine=None, tuner: str = "textgrad"):
-        self.loss, self.engine, self.tuner = loss, engine, tuner
+    def __init__(self, loss: PlanGoalLoss, plan: str, engine=None, tuner: str = "textgrad",
+                 out: TextIO | None = None):
+        self.loss, self.engine, self.tuner, self.out = loss, engine, tuner, out
         self.plan = plan_variable(loss.case, plan)
         self.parameters = [self.plan]
         self.rows: list[dict] = []
@@ -97,15 +103,16 @@ class PlanTuning:
     def summary(self) -> dict:
         return {**self.result().summary(), "tuner": self.tuner}
 
-
-def _perturb(objectives: list[dict], rng: np.random.Generator, sigma: float) -> list[dict]:
-    lo, hi = 0.01, 1000.0
-    out = []
-    for o in objectives:
-        o = dict(o)
-        o["weight"] = float(np.clip(round(o["weight"] * math.exp(rng.normal(0, sigma)), 2), lo, hi))
-        out.append(o)
-    return out
+    def write_artifacts(self, run_dir: Path, summary: dict) -> None:
+        """The goals table (printed and saved), the final plan, the plots (named in the
+        summary)."""
+        result = self.result()
+        table = goals_table(result.rows)
+        print(table, file=self.out or sys.stdout)
+        (run_dir / "goals_table.txt").write_text(table + "\n", encoding="utf-8")
+        (run_dir / "final_plan.json").write_text(result.plans[-1] + "\n", encoding="utf-8")
+        plots = write_plots(self.loss.case, result, run_dir / "plots")
+        summary["plots"] = [str(p.relative_to(run_dir)) for p in plots]
 
 
 def weight_move(schema: PlanSchema, seed: int, sigma: float):
@@ -114,8 +121,10 @@ def weight_move(schema: PlanSchema, seed: int, sigma: float):
     their moves."""
 
     def propose(plan: str, rng: random.Random) -> str:
-        generator = np.random.default_rng([seed, rng.getrandbits(32)])
-        return dump_plan(_perturb(schema.parse(plan), generator, sigma))
+        normal = np.random.default_rng([seed, rng.getrandbits(32)]).normal
+        return dump_plan([{**o, "weight": float(np.clip(round(
+            o["weight"] * math.exp(normal(0, sigma)), 2), 0.01, 1000.0))}
+            for o in schema.parse(plan)])
 
     return propose
 

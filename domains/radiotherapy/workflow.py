@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,8 +13,6 @@ from textgrad_sci.options import UsageError, setting
 from .cases import BUILT_IN, load_case
 from .goals import GOAL_SETS, load_goals
 from .plan import PlanSchema, initial_plan
-from .plots import write_plots
-from .table import goals_table
 from .tune import TUNERS, PlanTuning, make_loss, plan_optimizer
 
 
@@ -84,7 +81,7 @@ def _engine(config: TuneConfig, engine):
     return get_engine(engine or default_engine_spec())  # a bad spec: ValueError
 
 
-def _problem(run: Run, config: TuneConfig, engine, loss) -> PlanTuning:
+def _problem(run: Run, config: TuneConfig, engine, loss, out) -> PlanTuning:
     """Case, goals (also written to goals.json), starting plan and loss; bad input is a
     :class:`UsageError` (one line from the CLI)."""
     try:
@@ -102,7 +99,7 @@ def _problem(run: Run, config: TuneConfig, engine, loss) -> PlanTuning:
         raise UsageError(str(err)) from None
     (run.path / "goals.json").write_text(
         json.dumps({"goals": [g.to_dict() for g in goals]}, indent=2), encoding="utf-8")
-    return PlanTuning(loss, plan, engine, config.tuner)
+    return PlanTuning(loss, plan, engine, config.tuner, out)
 
 
 def run_tuning(run: Run | str | Path, config: TuneConfig, engine=None, progress: bool = True,
@@ -114,27 +111,10 @@ def run_tuning(run: Run | str | Path, config: TuneConfig, engine=None, progress:
         engine = _engine(config, engine)
         run = Run(run, dataclasses.asdict(config), engine)
         run.set_config(dataclasses.asdict(config))  # a resumed run may have been given more steps
-    problem = loop.guarded(run, lambda: _problem(run, config, engine, loss))
+    problem = loop.guarded(run, lambda: _problem(run, config, engine, loss, out))
     optimizer = plan_optimizer(problem, config)
-    summary = loop.optimize(problem, optimizer, run, config.steps, seed=config.seed,
-                            progress=progress, desc=f"tuning {problem.loss.case.name}",
-                            finish=False)
-    return loop.guarded(run, lambda: _finish(run, problem, summary, out))
-
-
-def _finish(run: Run, problem: PlanTuning, summary: dict, out) -> dict:
-    """The goals table (printed and saved), the final plan, the plots, the report."""
-    from textgrad_sci.report import finish_run
-
-    result = problem.result()
-    table = goals_table(result.rows)
-    print(table, file=out or sys.stdout)
-    (run.path / "goals_table.txt").write_text(table + "\n", encoding="utf-8")
-    (run.path / "final_plan.json").write_text(result.plans[-1] + "\n", encoding="utf-8")
-    plots = write_plots(problem.loss.case, result, run.path / "plots")
-    summary = {**summary, "plots": [str(p.relative_to(run.path)) for p in plots]}
-    finish_run(run, summary)
-    return summary
+    return loop.optimize(problem, optimizer, run, config.steps, seed=config.seed,
+                         progress=progress, desc=f"tuning {problem.loss.case.name}")
 
 
 __all__ = ["TuneConfig", "run_tuning"]
