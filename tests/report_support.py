@@ -4,6 +4,7 @@ malformed update answer (a retry), one failed attempt at a step (an event), a pl
 from __future__ import annotations
 
 import itertools
+import json
 from pathlib import Path
 
 import textgrad_sci as tg
@@ -122,3 +123,217 @@ def chrome(profile_dir: Path, width: int = 1400, height: int = 1000):
         options.add_argument(arg)
     options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
     return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+
+
+# -- one run per domain, in the step-record format each domain writes -----------------------------
+MOLECULE_START = "CCN(CC)C(=O)c1ccccc1"
+MOLECULE_TRAJECTORY = [  # (proposal, accepted)
+    ("CCN(CC)C(=O)c1ccc(F)cc1", True),
+    ("CCN(CC)C(=O)c1ccc(Cl)cc1", False),
+    ("C1CC(", False),
+    ("CCN(CC)C(=O)c1ccc(F)cc1O", True),
+]
+
+
+def _vina(smiles: str) -> float:
+    """A made-up docking score (no docking in report tests): lower for larger molecules."""
+    return round(-4.0 - 0.12 * len(smiles.replace("(", "").replace(")", "")), 2)
+
+
+def _molecule_point(task: str, step: int, kind: str, smiles: str, **extra) -> dict:
+    from textgrad_sci.losses.chem.loss import score_molecule
+
+    scores = score_molecule(smiles).to_dict()
+    if scores["valid"]:
+        scores["vina"] = _vina(smiles)
+        scores["objective"] = scores["qed"] - scores["vina"] / 10
+    keep = ("smiles", "canonical", "valid", "error", "qed", "sa", "vina", "vina_error",
+            "objective", "lipinski")
+    return {"task": task, "target": "DRD2", "step": step, "kind": kind,
+            **{k: scores.get(k) for k in keep}, **extra}
+
+
+def _brief(p: dict | None) -> dict | None:
+    keys = ("smiles", "canonical", "qed", "vina", "sa", "objective", "error", "vina_error")
+    return None if p is None else {k: p.get(k) for k in keys}
+
+
+def make_molecule_run(directory: Path, references: bool = True, finish: bool = True) -> dict:
+    """A molecule run (one task against DRD2) recorded as the molecule workflow records it."""
+    from textgrad_sci.domains.molecule.pareto import pareto_front
+    from textgrad_sci.losses.chem.properties import properties
+    from textgrad_sci.losses.chem.references import reference_drugs
+    from textgrad_sci.losses.chem.smiles import check_molecule
+
+    run = tg.Run(directory, {"domain": "molecule", "steps": len(MOLECULE_TRAJECTORY),
+                             "target": "DRD2", "gate": True}, {"class": "Scripted"})
+    refs = []
+    if references:
+        for drug in reference_drugs("DRD2"):
+            mol = check_molecule(drug.smiles).mol
+            refs.append({"name": drug.name, "smiles": drug.smiles, "vina": _vina(drug.smiles),
+                         "qed": properties(mol)["qed"]})
+    current, points = MOLECULE_START, []
+    for step, (proposal, accepted) in enumerate(MOLECULE_TRAJECTORY):
+        with run.step(step) as s:
+            ev = _molecule_point("mol0", step, "current", current, references=refs)
+            pr = _molecule_point("mol0", step, "proposal", proposal, accepted=accepted,
+                                 reason="kept: the score did not get worse" if accepted
+                                 else "rejected: the score got worse")
+            points += [ev, pr]
+            front = [{k: p.get(k) for k in ("canonical", "smiles", "qed", "vina", "step", "kind")}
+                     for p in pareto_front(points)]
+            s.record(parameters=[tg.Variable(current, "molecule", name="mol0")],
+                     losses={f"mol0.{k}": ev[k] for k in ("qed", "vina", "objective")},
+                     evaluations=[ev], proposals=[pr], pareto={"mol0": front},
+                     updates=[{"variable": "mol0", "accepted": accepted, "attempts": 1,
+                               "new_value": proposal, "reason": pr["reason"]}])
+            if accepted:
+                current = proposal
+    final = _molecule_point("mol0", len(MOLECULE_TRAJECTORY), "final", current)
+    points.append(final)
+    best = max((p for p in points if p.get("objective") is not None),
+               key=lambda p: p["objective"])
+    summary = {
+        "tasks": [{"task": "mol0", "target": "DRD2", "start": _brief(points[0]),
+                   "final": _brief(final), "best": _brief(best), "references": refs,
+                   "accepted": 2, "proposals": len(MOLECULE_TRAJECTORY)}],
+        "pareto": {"mol0": [{k: p.get(k) for k in ("canonical", "smiles", "qed", "vina", "step",
+                                                    "kind")} for p in pareto_front(points)]},
+        "docking": {"docked": 0, "cache_hits": 0},
+    }
+    if finish:
+        run.finish(summary)
+    return {"summary": summary, "final": current, "best": best}
+
+
+def make_radiotherapy_run(directory: Path, with_dose: bool = True) -> dict:
+    """Two tuning steps on the prostate phantom (12 mm grid, real FMO), recorded as the tuning
+    problem records them; the summary carries ``report_fields`` unless ``with_dose`` is off."""
+    from textgrad_sci.domains.radiotherapy import load_case, load_goals, make_loss
+    from textgrad_sci.domains.radiotherapy.plan import initial_plan
+    from textgrad_sci.domains.radiotherapy.report import report_fields
+
+    case = load_case("prostate", 12.0)
+    goals = load_goals("prostate", case.prescription_gy)
+    loss = make_loss(case, goals, fmo_iterations=60)
+    run = tg.Run(directory, {"domain": "radiotherapy", "case": "prostate", "steps": 2,
+                             "resolution": 12.0}, {"class": "Scripted"})
+    (directory / "goals.json").write_text(
+        json.dumps({"goals": [g.to_dict() for g in goals]}), encoding="utf-8")
+    plans = [initial_plan(case)]
+    for factor in (3.0, 0.5):
+        doc = json.loads(plans[-1])
+        for o in doc["objectives"]:
+            if o["structure"] == case.target:
+                o["weight"] = round(o["weight"] * factor, 2)
+        plans.append(json.dumps(doc))
+    rows = []
+    for step in range(2):
+        numbers = loss.evaluate(plans[step]).numbers
+        rows.append(numbers)
+        with run.step(step) as s:
+            missed = numbers["goals_total"] - numbers["goals_met"]
+            s.record(parameters=[tg.Variable(plans[step + 1], "plan", name="plan")],
+                     losses={"goals_met": float(numbers["goals_met"]),
+                             "goals_missed": float(missed), "goal_score": numbers["score"]},
+                     updates=[{"variable": "plan", "accepted": True, "attempts": 1,
+                               "old_value": plans[step], "new_value": plans[step + 1]}],
+                     evaluated_plan=plans[step], goals=numbers)
+    initial, final = loss.evaluate(plans[0]).detail, loss.evaluate(plans[2]).detail
+    summary = {"iterations": 2, "goals_total": rows[0]["goals_total"],
+               "goals_met_initial": rows[0]["goals_met"], "goals_met_final": final.goals_met,
+               "score_initial": rows[0]["score"], "score_final": final.score,
+               "best_plan": plans[2], "tuner": "textgrad"}
+    if with_dose:
+        summary.update(report_fields(case, goals, initial, final))
+    run.finish(summary)
+    return {"summary": summary, "case": case, "initial": initial, "final": final}
+
+
+CODE_START = "def add(a, b):\n    return a - b\n"
+CODE_FIXED = "def add(a, b):\n    # add the two numbers\n    return a + b\n"
+
+
+def _tests(code: str, which: str) -> list[dict]:
+    cases = [((1, 2), 3), ((0, 0), 0), ((-1, 5), 4)] if which == "visible" else [((10, 5), 15)]
+    out = []
+    for i, (args, want) in enumerate(cases):
+        got = args[0] + args[1] if "a + b" in code else args[0] - args[1]
+        out.append({"index": i, "name": f"{which}_{i}", "status": "passed" if got == want
+                    else "wrong_answer", "input": f"add{args}", "expected": repr(want),
+                    "actual": repr(got), "stdout": "", "stderr": "", "error": "",
+                    "traceback": "", "time_s": 0.001})
+    return out
+
+
+def make_code_run(directory: Path) -> dict:
+    """A refinement of one problem in two steps, recorded as the code refinement records it."""
+    run = tg.Run(directory, {"domain": "code", "problem": "add", "steps": 2},
+                 {"class": "Scripted"})
+    codes = [CODE_START, CODE_FIXED]
+    for step, code in enumerate(codes):
+        tests = _tests(code, "visible")
+        passed = sum(t["status"] == "passed" for t in tests)
+        with run.step(step) as s:
+            node = {"id": 1, "name": "results", "role": "test results", "value": "",
+                    "data": {"passed": passed, "total": len(tests), "tests": tests}}
+            s.record(parameters=[tg.Variable(codes[min(step + 1, 1)], "code", name="code")],
+                     losses={"visible_passed": passed, "visible_total": len(tests),
+                             "visible_pass_rate": passed / len(tests)},
+                     graph={"nodes": [node], "edges": []},
+                     updates=[] if step else [{"variable": "code", "accepted": True,
+                                               "attempts": 1, "new_value": CODE_FIXED}],
+                     initial_code=CODE_START, tested_code=code, best_code=code,
+                     best_passed=passed, solved=passed == len(tests))
+    summary = {"problem_id": "add", "initial_code": CODE_START, "best_code": CODE_FIXED,
+               "steps_run": 2, "solved_visible": True,
+               "visible_before": {"passed": 1, "total": 3}, "visible_after": {"passed": 3,
+                                                                              "total": 3},
+               "hidden_before": {"passed": 0, "total": 1}, "hidden_after": {"passed": 1,
+                                                                            "total": 1},
+               "tests": {"visible_start": _tests(CODE_START, "visible"),
+                         "visible_best": _tests(CODE_FIXED, "visible"),
+                         "hidden_start": _tests(CODE_START, "hidden"),
+                         "hidden_best": _tests(CODE_FIXED, "hidden")}}
+    run.finish(summary)
+    return {"summary": summary}
+
+
+PROMPTS = [
+    "You count objects.",
+    "You count objects. List each item, then give the total as a number.",
+    "You count objects. List each item once, then give the total as a number.",
+]
+
+
+def make_prompt_run(directory: Path, val: tuple[float, ...] = (0.5, 0.75, 0.75),
+                    lr_label: str = "a") -> dict:
+    """Three training steps (one epoch), recorded as prompt training records them."""
+    run = tg.Run(directory, {"domain": "prompt", "task": "object-counting",
+                             "train": {"epochs": 1, "batch_size": 2, "label": lr_label}},
+                 {"class": "Scripted", "model": "scripted-test"})
+    run.event("baseline", prompt=PROMPTS[0], val_accuracy=0.25, test_accuracy=0.3)
+    accepted = [True, True, False]
+    for step in range(3):
+        prompt = PROMPTS[min(step + 1, 2)] if accepted[step] else PROMPTS[2]
+        losses = {"train_accuracy": 0.5 + 0.25 * (step % 2), "val_accuracy": val[step]}
+        if step == 2:
+            losses["test_accuracy"] = 0.7
+        with run.step(step) as s:
+            s.record(parameters=[tg.Variable(prompt, "system prompt", name="system_prompt")],
+                     losses=losses, epoch=1, accepted=accepted[step],
+                     reverted=not accepted[step], changed=accepted[step],
+                     candidate_val_accuracy=val[step],
+                     updates=[{"variable": "system_prompt", "accepted": accepted[step],
+                               "attempts": 1, "old_value": PROMPTS[step]}],
+                     predictions=[{"question": "I have a cat and two dogs. How many animals?",
+                                   "answer": "3", "response": "3", "correct": True},
+                                  {"question": "I have a pen. How many pens?", "answer": "1",
+                                   "response": "2", "correct": False}])
+    summary = {"initial": {"val": 0.25, "test": 0.3},
+               "epochs": [{"epoch": 1, "train": 0.58, "steps": 3, "accepted": 2,
+                           "val": val[-1], "test": 0.7}],
+               "final": {"val": val[-1], "test": 0.7}, "prompt": PROMPTS[2]}
+    run.finish(summary)
+    return {"summary": summary}

@@ -14,17 +14,31 @@ from typing import Any
 from .data import build_page_data, load_run
 from .render import render_page
 
-__all__ = ["build_page_data", "finish_run", "load_run", "render_page", "write_report"]
+__all__ = [
+    "build_page_data",
+    "finish_run",
+    "load_run",
+    "render_page",
+    "write_compare",
+    "write_report",
+]
 
 REPORT_NAME = "report.html"
 
 
-def write_report(run_dir: str | os.PathLike) -> Path:
-    """Write ``RUN_DIR/report.html`` (atomically) and return its path."""
+def write_compare(run_dirs: list[str | os.PathLike], out: str | os.PathLike) -> Path:
+    """Write one page comparing ``run_dirs`` to ``out``; return its path."""
+    from .compare import write_compare as write
+
+    return write(run_dirs, out)
+
+
+def write_report(run_dir: str | os.PathLike, out: str | os.PathLike | None = None) -> Path:
+    """Write ``RUN_DIR/report.html`` (or ``out``), atomically, and return its path."""
     run_path = Path(run_dir)
     page = render_page(build_page_data(run_path))
-    out = run_path / REPORT_NAME
-    tmp = out.with_name(f".{REPORT_NAME}.{os.getpid()}.tmp")
+    out = Path(out) if out is not None else run_path / REPORT_NAME
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     tmp.write_text(page, encoding="utf-8")
     os.replace(tmp, out)
     return out

@@ -17,6 +17,7 @@ from .charts import score_charts
 from .diff import diff_stats, text_diff
 from .layout import layout_graph
 from .normalize import normalize_step
+from .sections import domain_sections, run_view
 
 KNOWN_STEP_KEYS = {
     "step",
@@ -378,7 +379,13 @@ def build_page_data(run_dir: str | os.PathLike) -> dict:
             _add_usage(by_node.setdefault(name, {f: 0 for f in USAGE_FIELDS}), u)
     roles = _roles(step_views)
     engine = meta.get("engine")
+    notebook, section_problems = domain_sections(run_view(run))
     return {
+        "notebook": notebook,
+        "section_problems": section_problems,
+        "summary_json": json.dumps(meta.get("summary"), indent=2, ensure_ascii=False, default=str)
+        if meta.get("summary") is not None
+        else "",
         "title": f"textgrad-sci run {run['path'].resolve().name}",
         "run_dir": str(run["path"]),
         "generated": datetime.now(timezone.utc).isoformat(timespec="seconds"),
