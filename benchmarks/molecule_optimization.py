@@ -37,69 +37,47 @@ class Budgeted:
             return self.seen[smiles]
         if len(self.seen) >= self.budget + 1:  # +1: the starting molecule
             return FLOOR
-        value = self.loss.evaluate(smiles).objective
+        value = self.loss.evaluate(smiles).numbers["objective"]
         value = FLOOR if value is None else value
         self.seen[smiles] = value
         self.best = max(self.best, value)
         return value
 
-    @property
-    def exhausted(self) -> bool:
-        return len(self.seen) >= self.budget + 1
+
+def run_strategy(strategy, start, service, args, engine=None) -> tuple[float, int]:
+    """TGD (``textgrad``) or the random-analogue baseline (``random``) through the shared loop,
+    stopped once ``budget`` new molecules were scored; (best objective, molecules scored)."""
+    from textgrad_sci.domains.molecule.tasks import MoleculeConfig, MoleculeTask
+    from textgrad_sci.domains.molecule.workflow import MoleculeOptimization
+
+    from textgrad_sci.loop import optimize
+    from textgrad_sci.run import Run
+
+    class Problem(MoleculeOptimization):
+        def stop(self) -> bool:
+            return self.states[0].loss.evaluations >= args.budget + 1
+
+    config = MoleculeConfig(
+        tasks=(MoleculeTask("m", start, args.target),), steps=4 * args.budget, gate=True,
+        strategy=strategy, proposals="analogues", references=False, gradient_memory=0,
+        max_retries=1, max_tokens=96, sampling_seed=args.seed)
+    problem = Problem(config, service, engine)
+    with tempfile.TemporaryDirectory() as run_dir:
+        summary = optimize(problem, problem.optimizer, Run(run_dir, {}), config.steps,
+                           seed=args.seed, progress=False, finish=False)
+    return summary["tasks"][0]["best"]["objective"], problem.states[0].loss.evaluations - 1
 
 
-def run_textgrad(start, loss_factory, budget, engine, seed) -> float:
-    from textgrad_sci.domains.molecule.validation import smiles_variable
-    from textgrad_sci.domains.molecule.workflow import analogue_format
-
-    from textgrad_sci.optimizer import TGD
-
-    loss = loss_factory()
-    score = Budgeted(loss, budget)
-    score(start)
-    var = smiles_variable(start, name="m")
-    opt = TGD([var], engine=engine, score_fn=lambda s: -score(s), minimize=True, max_retries=1,
-              sampling={"temperature": 0.7, "max_tokens": 96})
-    for step in range(4 * budget):
-        if score.exhausted:
-            break
-        loss.seed = opt.sampling["seed"] = seed + step
-        out = loss(var)
-        out.backward(engine)
-        var.output_format = analogue_format(var.value, loss.analogues, loss.seed)
-        opt.step()
-        opt.zero_grad()
-    return score.best, len(score.seen) - 1
-
-
-def run_random(start, loss_factory, budget, seed) -> float:
-    from textgrad_sci.losses.chem.edits import analogues
-
-    score = Budgeted(loss_factory(), budget)
-    current, rng = start, random.Random(seed)
-    best = score(start)
-    for step in range(4 * budget):
-        if score.exhausted:
-            break
-        options = analogues(current, n=4, seed=seed + step)
-        if not options:
-            break
-        candidate = rng.choice(options)[0]
-        value = score(candidate)
-        if value >= best:
-            current, best = candidate, value
-    return score.best, len(score.seen) - 1
-
-
-def run_graph_ga(start, loss_factory, budget, seed) -> float:
+def run_graph_ga(start, service, args) -> tuple[float, int]:
     from mol_ga import default_ga
+    from textgrad_sci.losses.chem.loss import MoleculeLoss
 
-    score = Budgeted(loss_factory(), budget)
+    score = Budgeted(MoleculeLoss(args.target, service, references=False), args.budget)
     default_ga(
         starting_population_smiles=[start],
         scoring_function=lambda smiles: [score(s) for s in smiles],
-        max_generations=5 * budget, offspring_size=4, population_size=8,
-        rng=random.Random(seed),
+        max_generations=5 * args.budget, offspring_size=4, population_size=8,
+        rng=random.Random(args.seed),
     )
     return score.best, len(score.seen) - 1
 
@@ -121,19 +99,17 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as cache, DockingService(
         DockSettings(exhaustiveness=args.exhaustiveness), cache=cache
     ) as service:
-        def factory():
-            return MoleculeLoss(args.target, service, references=False)
-
         results: dict[str, list[float]] = {"textgrad-sci": [], "random": [], "graph-ga": []}
         for start in STARTS:
-            base = factory().evaluate(start).objective
-            for name, fn, extra in (
-                ("textgrad-sci", run_textgrad, (engine, args.seed)),
-                ("random", run_random, (args.seed,)),
-                ("graph-ga", run_graph_ga, (args.seed,)),
+            loss = MoleculeLoss(args.target, service, references=False)
+            base = loss.evaluate(start).numbers["objective"]
+            for name, run in (
+                ("textgrad-sci", lambda s: run_strategy("textgrad", s, service, args, engine)),
+                ("random", lambda s: run_strategy("random", s, service, args)),
+                ("graph-ga", lambda s: run_graph_ga(s, service, args)),
             ):
                 t = time.perf_counter()
-                best, used = fn(start, factory, args.budget, *extra)
+                best, used = run(start)
                 results[name].append(best)
                 print(f"{start:28} {name:13} start {base:.3f} best {best:.3f} "
                       f"({used} evaluations, {time.perf_counter() - t:.0f} s)", flush=True)
