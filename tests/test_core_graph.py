@@ -32,8 +32,8 @@ class Recorder(Function):
 
 
 def test_topological_order_puts_predecessors_first():
-    a = tg.Variable("a", name="a")
-    b = tg.Variable("b", name="b")
+    a = tg.Variable("a", "input", name="a")
+    b = tg.Variable("b", "input", name="b")
     log, lock = [], threading.Lock()
     c = Recorder(log, lock)(a, b, name="c")
     d = Recorder(log, lock)(c, a, name="d")
@@ -48,7 +48,7 @@ def test_each_backward_runs_once_after_all_successors():
     # Diamond: x -> (l, r) -> top; l and r both feed top, x feeds l and r.
     log, lock = [], threading.Lock()
     fn = Recorder(log, lock)
-    x = tg.Variable("x", name="x")
+    x = tg.Variable("x", "input", name="x")
     left = fn(x, name="left")
     right = fn(x, name="right")
     mid = fn(left, right, name="mid")

@@ -83,7 +83,7 @@ def test_textgrad_style_custom_engine_keeps_working():
 
 def test_engine_specs_need_an_explicit_scheme():
     with pytest.raises(ValueError, match="must start with a scheme"):
-        tg.get_engine("gpt-4o")
+        tg.get_engine("no-such-engine")
     assert tg.get_engine("scripted:fixed answer").chat("anything") == "fixed answer"
 
 
@@ -98,5 +98,7 @@ def test_backward_engine_default_can_be_changed():
     first, second = tg.ScriptedEngine("1"), tg.ScriptedEngine("2")
     tg.set_backward_engine(first)
     assert tg.get_backward_engine() is first
-    tg.set_backward_engine(second, override=False)
+    with pytest.raises(RuntimeError, match="override=True"):  # TextGrad's guard
+        tg.set_backward_engine(second, override=False)
+    tg.set_backward_engine(second, override=True)
     assert tg.get_backward_engine() is second

@@ -1,4 +1,5 @@
-"""Process-wide defaults: a settable backward engine (never a locked singleton)."""
+"""Process-wide defaults: the backward engine, with TextGrad's guard against replacing it by
+accident (``set_backward_engine(e)`` twice raises unless ``override=True``; ``None`` clears)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from .engines.registry import get_engine
 
 _lock = threading.Lock()
 _backward_engine: Engine | None = None
+_explicit = False  # set by the user (not built lazily from the environment)
 
 ENGINE_ENV_VAR = "TEXTGRAD_SCI_ENGINE"
 
@@ -27,14 +29,32 @@ def default_engine_spec() -> str:
     return "local"
 
 
-def set_backward_engine(engine: Engine | str | None, override: bool = True) -> None:
+class BackwardEngineAlreadySet(RuntimeError):
+    """``set_backward_engine`` was called again without ``override=True``."""
+
+
+def set_backward_engine(
+    engine: Engine | str | None, override: bool = False, **kwargs: object
+) -> None:
     """Set the engine used by backward passes and optimizers when none is passed explicitly.
 
-    ``override`` is accepted for TextGrad compatibility; the default can always be changed.
+    As in TextGrad, a second call raises :class:`BackwardEngineAlreadySet` unless
+    ``override=True``; ``set_backward_engine(None)`` clears the default (always allowed).
+    ``kwargs`` go to :func:`get_engine` when ``engine`` is a name.
     """
-    global _backward_engine
+    global _backward_engine, _explicit
+    if engine is None:
+        with _lock:
+            _backward_engine, _explicit = None, False
+        return
+    built = get_engine(engine, **kwargs)
     with _lock:
-        _backward_engine = None if engine is None else get_engine(engine)
+        if _explicit and _backward_engine is not None and not override:
+            raise BackwardEngineAlreadySet(
+                f"a backward engine is already set ({_backward_engine!r}); pass override=True "
+                "to replace it"
+            )
+        _backward_engine, _explicit = built, True
 
 
 def get_backward_engine() -> Engine:
@@ -44,6 +64,33 @@ def get_backward_engine() -> Engine:
         if _backward_engine is None:
             _backward_engine = get_engine(default_engine_spec())
         return _backward_engine
+
+
+class SingletonBackwardEngine:
+    """TextGrad's view of the process default: ``SingletonBackwardEngine().get_engine()``
+    (None until one is set) and ``.set_engine(engine, override=False)``."""
+
+    _instance: SingletonBackwardEngine | None = None
+
+    def __new__(cls) -> SingletonBackwardEngine:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    @property
+    def engine(self) -> Engine | None:
+        return _backward_engine if _explicit else None
+
+    def get_engine(self) -> Engine | None:
+        return self.engine
+
+    def set_engine(self, engine: Engine | str | None, override: bool = False) -> None:
+        set_backward_engine(engine, override=override)
+
+
+def validate_engine_or_get_default(engine: Engine | str | None) -> Engine:
+    """TextGrad's helper: the given engine (a name is resolved), else the process default."""
+    return resolve_engine(engine)
 
 
 def resolve_engine(engine: Engine | str | None) -> Engine:

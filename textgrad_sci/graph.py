@@ -120,7 +120,7 @@ def graph_snapshot(*roots: Variable) -> dict:
                     "id": node.id,
                     "name": node.name,
                     "role": node.role_description,
-                    "value": node.value,
+                    "value": node.describe_value(),
                     "requires_grad": node.requires_grad,
                     "function": node.grad_fn_name,
                     "data": _json_safe(node.data),

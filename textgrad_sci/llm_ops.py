@@ -27,8 +27,12 @@ def send_feedback(
     response: Variable,
     conversation: str,
     targets: list[Variable],
+    images: list[bytes] | None = None,
 ) -> None:
-    """Ask ``engine`` for feedback to each target (concurrently) and record it on the target."""
+    """Ask ``engine`` for feedback to each target (concurrently) and record it on the target;
+    ``images`` (of a multimodal call) are sent along after the text."""
+    from .engines.base import user_messages
+
     feedback = response.get_gradient_text()
 
     def one(target: Variable) -> None:
@@ -40,8 +44,9 @@ def send_feedback(
             "feedback": feedback,
         }
         template = prompts.CHAIN_FEEDBACK if feedback else prompts.EVALUATION_FEEDBACK
+        prompt = template.format(**fields)
         text = engine.chat(
-            template.format(**fields),
+            user_messages([prompt, *images]) if images else prompt,
             system_prompt=prompts.BACKWARD_SYSTEM_PROMPT,
             **backward_sampling(),
         )

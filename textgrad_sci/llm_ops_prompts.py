@@ -37,3 +37,14 @@ FUNCTION_CALL = (
     "<INPUTS>{inputs}</INPUTS>\n"
     "<OUTPUT>{response}</OUTPUT>\n"
 )
+
+# A multimodal call: the inputs in order, images shown as <image n> and sent after the text.
+MULTIMODAL_CONVERSATION = (
+    "A multimodal language model was called.\n"
+    "<LM_SYSTEM_PROMPT>{system_prompt}</LM_SYSTEM_PROMPT>\n"
+    "<LM_INPUT>{prompt}</LM_INPUT>\n"
+    "<LM_OUTPUT>{response}</LM_OUTPUT>\n"
+    "The images of the input follow this text, in order.\n"
+)
+IMAGE_PLACEHOLDER = "<image {n}>"
+ORDERED_FIELD = "{field}: {value}"

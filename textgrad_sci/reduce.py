@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from . import reduce_prompts as prompts
 from .function import Function
 from .variable import Variable
 
@@ -14,10 +15,15 @@ if TYPE_CHECKING:
 
 
 class Concatenate(Function):
-    """Concatenate values; ``labelled`` wraps each part in its role (for parts of other kinds)."""
+    """Concatenate values; ``labelled`` wraps each part in its role (for parts of other kinds).
+    ``role_template`` words the result's role from the parts' roles (TextGrad's wording)."""
 
-    def __init__(self, labelled: bool = False):
+    def __init__(
+        self, labelled: bool = False, separator: str = "\n", role_template: str = prompts.SUM_ROLE
+    ):
         self.labelled = labelled
+        self.separator = separator
+        self.role_template = role_template
 
     def forward(
         self, variables: Sequence[Variable], role_description: str | None = None
@@ -27,12 +33,13 @@ class Concatenate(Function):
             raise ValueError("cannot combine an empty list of variables")
         if self.labelled:
             parts = [
-                f"<{v.role_description}>\n{v.value}\n</{v.role_description}>" for v in variables
+                f"<{v.role_description}>\n{v.describe_value()}\n</{v.role_description}>"
+                for v in variables
             ]
         else:
-            parts = [v.value for v in variables]
+            parts = [v.describe_value() for v in variables]
         roles = list(dict.fromkeys(v.role_description for v in variables))
-        role = role_description or "a combination of: " + ", ".join(roles)
+        role = role_description or self.role_template.format(roles=", ".join(roles))
 
         def backward(response: Variable, _engine: Engine | None) -> None:
             n = len(variables)
@@ -42,16 +49,25 @@ class Concatenate(Function):
                 for grad in list(response.gradients):
                     context = dict(response.gradients_context.get(grad, {}))
                     context["part"] = f"{index + 1} of {n}"
+                    context["note"] = prompts.COMBINED_FEEDBACK.format(role=part.role_description)
                     part.add_gradient(grad.value, source=response.name, context=context)
 
-        return self.make_output(role, variables, backward, lambda: "\n".join(parts))
+        return self.make_output(role, variables, backward, lambda: self.separator.join(parts))
 
 
 def sum(variables: Sequence[Variable], role_description: str | None = None) -> Variable:  # noqa: A001
-    """Concatenate variables of the same kind (e.g. a minibatch of losses)."""
+    """Concatenate variables of the same kind (e.g. a minibatch of losses), one per line."""
     return Concatenate(labelled=False)(variables, role_description)
 
 
 def aggregate(variables: Sequence[Variable], role_description: str | None = None) -> Variable:
     """Combine variables of different kinds, each labelled by its role."""
-    return Concatenate(labelled=True)(variables, role_description)
+    return Concatenate(labelled=True, role_template=prompts.AGGREGATE_ROLE)(
+        variables, role_description
+    )
+
+
+def add(left: Variable, right: Variable) -> Variable:
+    """``left + right``: the values joined as they are, the roles joined with "and"."""
+    role = prompts.ADD_ROLE.format(left=left.role_description, right=right.role_description)
+    return Concatenate(labelled=False, separator="")([left, right], role)

@@ -8,6 +8,7 @@ engines implement only :meth:`Engine._complete` (one raw request to the model).
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import logging
 import threading
@@ -18,6 +19,14 @@ from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
 from ..usage import Usage, UsageMeter, current_label, record_call
+from .content import (
+    Content,
+    content_dicts,
+    content_text,
+    has_image,
+    normalize_content,
+    textgrad_items,
+)
 
 log = logging.getLogger("textgrad_sci.engines")
 
@@ -41,10 +50,11 @@ class OutputSpec:
 
 @dataclass(frozen=True)
 class ChatRequest:
-    """One chat completion request: every field that can change the answer is part of its key."""
+    """One chat completion request: every field that can change the answer is part of its key.
+    A message's content is text or a tuple of parts (see :mod:`textgrad_sci.engines.content`)."""
 
     model: str
-    messages: tuple[tuple[str, str], ...]
+    messages: tuple[tuple[str, Content], ...]
     temperature: float = 0.0
     max_tokens: int | None = None
     top_p: float | None = None
@@ -53,8 +63,12 @@ class ChatRequest:
     output: OutputSpec | None = None
     extra: tuple[tuple[str, Any], ...] = ()
 
-    def message_dicts(self) -> list[dict[str, str]]:
-        return [{"role": role, "content": content} for role, content in self.messages]
+    def message_dicts(self) -> list[dict[str, Any]]:
+        return [{"role": r, "content": content_dicts(c)} for r, c in self.messages]
+
+    @property
+    def has_images(self) -> bool:
+        return any(has_image(content) for _, content in self.messages)
 
     def to_dict(self) -> dict:
         return {
@@ -73,7 +87,7 @@ class ChatRequest:
     def from_dict(cls, d: dict) -> ChatRequest:
         return cls(
             model=d["model"],
-            messages=tuple((m["role"], m["content"]) for m in d["messages"]),
+            messages=tuple((m["role"], normalize_content(m["content"])) for m in d["messages"]),
             temperature=d.get("temperature", 0.0),
             max_tokens=d.get("max_tokens"),
             top_p=d.get("top_p"),
@@ -144,7 +158,7 @@ def build_request(
     """Normalise chat arguments (a prompt string or OpenAI-style messages) into a request."""
     if isinstance(messages, str):
         messages = [{"role": "user", "content": messages}]
-    pairs = [(m["role"], m["content"]) for m in messages]
+    pairs = [(m["role"], normalize_content(m["content"])) for m in messages]
     if system_prompt is not None:
         pairs.insert(0, ("system", system_prompt))
     return ChatRequest(
@@ -264,10 +278,24 @@ class Engine:
         record_call(usage)
 
     # -- TextGrad compatibility ----------------------------------------------------------------
-    def generate(self, content: str, system_prompt: str | None = None, **kwargs: Any) -> str:
-        return self.chat(content, system_prompt=system_prompt, **kwargs)
+    @property
+    def model_string(self) -> str:
+        """TextGrad's name for :attr:`model`."""
+        return self.model
 
-    def __call__(self, content: str, system_prompt: str | None = None, **kwargs: Any) -> str:
+    @model_string.setter
+    def model_string(self, value: str) -> None:
+        self.model = value
+
+    def generate(
+        self, content: str | list, system_prompt: str | None = None, **kwargs: Any
+    ) -> str:
+        """TextGrad's call: a prompt, or a list of strings and image bytes, in; text out."""
+        return self.chat(user_messages(content), system_prompt=system_prompt, **kwargs)
+
+    def __call__(
+        self, content: str | list, system_prompt: str | None = None, **kwargs: Any
+    ) -> str:
         return self.generate(content, system_prompt=system_prompt, **kwargs)
 
     def describe(self) -> dict:
@@ -289,15 +317,41 @@ class _NoLimit:
 _NO_LIMIT = _NoLimit()
 
 
+def user_messages(content: Any) -> str | list[dict[str, Any]]:
+    """A prompt string as it is; TextGrad's list of strings and image bytes as one user message
+    of content parts."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list) and content and all(isinstance(m, dict) for m in content) and all(
+        "role" in m for m in content
+    ):
+        return content  # already chat messages
+    return [{"role": "user", "content": normalize_content(content)}]
+
+
+def _accepted(fn: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The keyword arguments ``fn`` accepts (all of them when it takes ``**kwargs``)."""
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return kwargs
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+        return kwargs
+    names = {p.name for p in params if p.kind is not inspect.Parameter.POSITIONAL_ONLY}
+    return {k: v for k, v in kwargs.items() if k in names}
+
+
 class EngineLM(Engine):
     """TextGrad's engine base class: subclasses implement ``generate(prompt, system_prompt)``.
 
-    Custom engines written for TextGrad keep working: their ``generate`` becomes this engine's raw
-    call, and every call made by textgrad-sci still goes through the common call path.
+    Custom engines written for TextGrad keep working: their ``generate`` (or their own
+    ``__call__``, when they define one) becomes this engine's raw call, given only the keyword
+    arguments it accepts, and every call made by textgrad-sci still goes through the common call
+    path. A prompt with images reaches it as TextGrad's list of strings and image bytes.
     """
 
     system_prompt: str = "You are a helpful, creative, and smart assistant."
-    model_string: str = "custom"
+    model_string: str = "custom"  # type: ignore[assignment]
 
     @property
     def model(self) -> str:  # type: ignore[override]
@@ -311,10 +365,22 @@ class EngineLM(Engine):
         return self.complete(self.request(messages, **params)).text
 
     def _complete(self, request: ChatRequest) -> ChatResponse:
-        system = next((c for r, c in request.messages if r == "system"), None)
+        system = next((content_text(c) for r, c in request.messages if r == "system"), None)
         rest = [c for r, c in request.messages if r != "system"]
-        kwargs: dict[str, Any] = {"temperature": request.temperature}
+        if len(rest) == 1:
+            prompt: str | list = textgrad_items(rest[0])
+        elif any(has_image(c) for c in rest):
+            prompt = [item for c in rest for item in _as_list(textgrad_items(c))]
+        else:
+            prompt = "\n\n".join(content_text(c) for c in rest)
+        kwargs: dict[str, Any] = {"system_prompt": system, "temperature": request.temperature}
         if request.max_tokens is not None:
             kwargs["max_tokens"] = request.max_tokens
-        text = type(self).generate(self, "\n\n".join(rest), system_prompt=system, **kwargs)
+        own_call = type(self).__call__ is not Engine.__call__
+        raw = self.__call__ if own_call else self.generate
+        text = raw(prompt, **_accepted(raw, kwargs))
         return ChatResponse(text=str(text))
+
+
+def _as_list(items: str | list) -> list:
+    return [items] if isinstance(items, str) else items

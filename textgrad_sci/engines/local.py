@@ -153,6 +153,11 @@ class LocalEngine(Engine):
         return _load(self.model_path, self.n_ctx, self.n_threads)[0]
 
     def _complete(self, request: ChatRequest) -> ChatResponse:
+        if request.has_images:
+            raise EngineError(
+                f"the local model {self.model_path.name} has no vision: it cannot read images; "
+                "use a vision model behind an OpenAI-compatible server (e.g. 'openai:gpt-4o')"
+            )
         llama, lock = _load(self.model_path, self.n_ctx, self.n_threads)
         kwargs: dict[str, Any] = {
             "messages": request.message_dicts(),

@@ -1,6 +1,8 @@
 """Engine specs with an explicit scheme: ``local``, ``local:/path/model.gguf``,
 ``openai:gpt-4o-mini``, ``openai:<model>@http://127.0.0.1:8000/v1``, ``replay:path``,
-``scripted:<fixed answer>``. No routing by guessing from substrings of model names."""
+``scripted:<fixed answer>``. A spec without a known scheme may be one of TextGrad's model
+names (``gpt-4o``, ``experimental:...``, ``ollama-...``): those resolve as TextGrad resolves them
+(:mod:`textgrad_sci.engine.names`); explicit schemes stay the recommended form."""
 
 from __future__ import annotations
 
@@ -38,7 +40,12 @@ def _split(spec: str) -> tuple[str, str]:
 
 
 def get_engine(
-    spec: str | Engine, *, cache: object = "auto", record: str | os.PathLike | None = None, **kwargs
+    spec: str | Engine | None = None,
+    *,
+    engine_name: str | None = None,
+    cache: object = "auto",
+    record: str | os.PathLike | None = None,
+    **kwargs,
 ) -> Engine:
     """Build an engine from a spec string (an ``Engine`` is used as it is).
 
@@ -46,8 +53,13 @@ def get_engine(
     (``$TEXTGRAD_SCI_CACHE``: a directory, or ``off``); ``None``/``False``/``"off"``: no cache;
     a directory or a cache object: that one. ``record``: append every call to this cassette
     (for ``local``/``openai`` specs, ``$TEXTGRAD_SCI_RECORD`` by default); replay it later with
-    ``replay:<path>``. Other keyword arguments go to the engine.
+    ``replay:<path>``. Other keyword arguments go to the engine. ``engine_name=`` is TextGrad's
+    name for ``spec``.
     """
+    if spec is None:
+        if engine_name is None:
+            raise TypeError("get_engine() needs an engine spec, e.g. get_engine('local')")
+        spec = engine_name
     if isinstance(spec, Engine):
         engine, scheme = spec, None
         if kwargs:
@@ -56,11 +68,22 @@ def get_engine(
         scheme, rest = _split(spec)
         factory = _factories.get(scheme)
         if factory is None:
-            known = ", ".join(sorted(_factories))
-            raise ValueError(
-                f"unknown engine spec {spec!r}: it must start with a scheme, one of {known} "
-                "(e.g. 'local', 'openai:gpt-4o-mini', 'openai:my-model@http://127.0.0.1:8000/v1')"
-            )
+            from ..engine.names import route
+
+            engine = route(spec, cache=cache, **kwargs)
+            if engine is None:
+                known = ", ".join(sorted(_factories))
+                raise ValueError(
+                    f"unknown engine spec {spec!r}: it must start with a scheme, one of {known} "
+                    "(e.g. 'local', 'openai:gpt-4o-mini', "
+                    "'openai:my-model@http://127.0.0.1:8000/v1'), or be one of TextGrad's model "
+                    "names (e.g. 'gpt-4o', 'experimental:<model>', 'ollama-<model>')"
+                )
+            if cache == "auto" and not spec.startswith("experimental:"):
+                from .cache import resolve_cache
+
+                engine.cache = resolve_cache("auto")
+            return _with_recorder(engine, record or os.environ.get(RECORD_ENV_VAR) or None)
         if isinstance(factory, str):
             module, _, attr = factory.partition(":")
             factory = getattr(importlib.import_module(module), attr)
@@ -71,6 +94,10 @@ def get_engine(
         engine.cache = resolve_cache(cache)
     if record is None and scheme in CACHED_BY_DEFAULT:  # real models built from a spec
         record = os.environ.get(RECORD_ENV_VAR) or None
+    return _with_recorder(engine, record)
+
+
+def _with_recorder(engine: Engine, record: str | os.PathLike | None) -> Engine:
     if record is not None:
         from .replay import CassetteRecorder
 

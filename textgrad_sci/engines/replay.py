@@ -19,6 +19,7 @@ from typing import Any
 
 from ..secrets import redact
 from .base import ChatRequest, ChatResponse, Engine, EngineError
+from .content import content_text
 
 
 class ReplayMiss(EngineError):
@@ -133,7 +134,7 @@ class ReplayEngine(Engine):
         head = (
             f"request not in cassette {self.path} (model {request.model!r}, "
             f"{len(request.messages)} messages, key {request.key()[:12]}); last message: "
-            f"{_excerpt(request.messages[-1][1] if request.messages else '')!r}"
+            f"{_excerpt(content_text(request.messages[-1][1]) if request.messages else '')!r}"
         )
         nearest = _nearest(wanted, list(self._requests.values()))
         if nearest is None:

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Sequence
 
 from .base import ChatRequest, ChatResponse, Engine, EngineError
+from .content import content_text
 
 Responder = Callable[[ChatRequest], str]
 
@@ -51,7 +52,7 @@ class ScriptedEngine(Engine):
         if self.latency:
             time.sleep(self.latency)
         text = self._next_answer(request)
-        prompt_words = sum(len(c.split()) for _, c in request.messages)
+        prompt_words = sum(len(content_text(c).split()) for _, c in request.messages)
         return ChatResponse(
             text=text, prompt_tokens=prompt_words, completion_tokens=len(text.split())
         )
