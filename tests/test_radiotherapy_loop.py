@@ -81,6 +81,24 @@ def test_random_baseline_records_the_same_fields_as_tgd(tmp_path, loss):
     assert other["iterations"] == 3
 
 
+def test_a_rejected_plan_is_shown_in_the_next_update_prompt(tmp_path, loss):
+    def colder(request) -> str:  # a plan that underdoses the target: the gate rejects it
+        plan = json.loads(planner(request).split("\n", 1)[1])
+        for o in plan["objectives"]:
+            o["dose_gy"] = 30.0 if o["structure"] == "PTV" else o["dose_gy"]
+        return json.dumps(plan)
+
+    engine = ScriptedEngine(colder)
+    run_tuning(tmp_path / "run", dataclasses.replace(CONFIG, steps=2), engine=engine,
+               progress=False, loss=loss, out=open(os.devnull, "w"))
+    first, second = _steps(tmp_path / "run")
+    assert first["updates"][0]["accepted"] is False
+    assert first["optimizer"]["rejected"]["plan"]["value"] == first["updates"][0]["new_value"]
+    prompts = [r.messages[-1][1] for r in engine.requests]
+    assert "<REJECTED>" not in prompts[0] and "<REJECTED>" in prompts[1]
+    assert first["updates"][0]["new_value"] in prompts[1]
+
+
 def _cli(*args: str) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get(
         "PYTHONPATH", "")])}
