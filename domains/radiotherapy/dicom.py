@@ -120,18 +120,41 @@ def case_from_dicom(
     densities[~masks["BODY"]] = np.minimum(densities[~masks["BODY"]], 0.001)
     if target not in masks:
         raise DicomError(f"target {target!r} is not in the RTSTRUCT (ROIs: {sorted(masks)})")
+    origin_zyx = (origin[2], origin[1], origin[0])
     if resolution_mm is not None:
-        densities, masks, spacing = resample(densities, masks, spacing, resolution_mm)
-    return Case(name or directory.name, densities, spacing, masks, target, float(prescription_gy))
+        densities, masks, spacing, origin_zyx = resample(densities, masks, spacing,
+                                                         resolution_mm, origin_zyx)
+    first = datasets[ct_files[0]]
+    meta = {
+        "dicom_dir": str(directory),
+        "dicom_ct_files": [str(f) for f in ct_files],
+        "dicom_rtstruct_file": str(next(f for f, ds in datasets.items() if ds is rtstructs[0])),
+        "dicom_study": {k: str(getattr(first, k, "")) for k in (
+            "PatientName", "PatientID", "StudyInstanceUID", "FrameOfReferenceUID", "StudyDate",
+            "StudyTime", "StudyID")},
+        "origin_xyz_mm": (origin_zyx[2], origin_zyx[1], origin_zyx[0]),
+    }
+    return Case(name or directory.name, densities, spacing, masks, target, float(prescription_gy),
+                meta=meta)
 
 
-def resample(densities, masks, spacing, resolution_mm: float):
-    """Resample densities (linear) and masks (nearest) to an isotropic grid."""
-    from scipy.ndimage import zoom
+def resample(densities, masks, spacing, resolution_mm: float, origin_zyx=(0.0, 0.0, 0.0)):
+    """Resample densities (linear) and masks (nearest) to an isotropic grid of exactly
+    ``resolution_mm`` from the same first voxel centre; returns the new origin too."""
+    from .matrad import resample_to_grid
 
-    factors = [s / resolution_mm for s in spacing]
-    new_densities = zoom(densities, factors, order=1).astype(np.float32)
-    new_masks = {}
-    for name, mask in masks.items():
-        new_masks[name] = zoom(mask.astype(np.float32), factors, order=1) >= 0.5
-    return np.clip(new_densities, 0, None), new_masks, (resolution_mm,) * 3
+    if not resolution_mm > 0:
+        raise DicomError("resolution_mm must be positive")
+    shape = tuple(int(np.floor((n - 1) * s / resolution_mm + 1e-9)) + 1
+                  for n, s in zip(densities.shape, spacing, strict=True))
+    new_spacing = (float(resolution_mm),) * 3
+    dens, new_masks = resample_to_grid(densities, masks, origin_zyx, spacing, origin_zyx, shape,
+                                       new_spacing)
+    return dens, new_masks, new_spacing, tuple(float(v) for v in origin_zyx)
+
+
+def export_dicom(case, dose, out_dir, **kwargs):
+    """CT series, RTSTRUCT and RTDOSE of a plan; see :func:`.dicom_export.export_dicom`."""
+    from .dicom_export import export_dicom as export
+
+    return export(case, dose, out_dir, **kwargs)
