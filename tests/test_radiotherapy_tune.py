@@ -116,6 +116,29 @@ def test_cli_tune_and_resume_with_more_steps(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)["goals"][0]["metric"] == "D95"
 
 
+def test_cli_exports_the_final_plan_as_dicom(tmp_path, loss, capsys):
+    import numpy as np
+    import pydicom
+
+    run, out = tmp_path / "run", tmp_path / "dicom"
+    answer = dump_plan([
+        {"structure": "PTV", "kind": "squared_underdose", "dose_gy": 51, "weight": 100},
+        {"structure": "PTV", "kind": "squared_overdose", "dose_gy": 52.5, "weight": 40},
+        {"structure": "CORE", "kind": "squared_overdose", "dose_gy": 20, "weight": 10},
+    ])
+    assert main(["radiotherapy", "tune", "--case", "tg119", "--resolution", "12", "--steps", "1",
+                 "--fmo-iterations", "60", "--engine", "scripted:" + answer, "--run-dir",
+                 str(run), "--quiet", "--export-dicom", str(out)]) == 0
+    summary = json.loads((run / "run.json").read_text())["summary"]
+    assert summary["dicom"]["rtdose"] == str(out / "RTDOSE.dcm")
+    assert sorted((out / "CT").glob("*.dcm")) and (out / "RTSTRUCT.dcm").exists()
+    ds = pydicom.dcmread(out / "RTDOSE.dcm")
+    dose = ds.pixel_array * float(ds.DoseGridScaling)
+    expected = loss.evaluate((run / "final_plan.json").read_text().strip()).detail.dose
+    assert dose.shape == expected.shape
+    assert np.allclose(dose, expected, atol=1e-3 * expected.max())
+
+
 def test_random_baseline_uses_the_same_budget(tmp_path, loss):
     config = dataclasses.replace(CONFIG, tuner="random", steps=3)
     calls = []

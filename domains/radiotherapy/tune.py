@@ -17,6 +17,7 @@ import numpy as np
 from textgrad_sci.losses.plan_goals import Goal, PlanEvaluation, PlanGoalLoss
 
 from textgrad_sci.optimizer import TGD, Optimizer, RandomSearch
+from textgrad_sci.options import UsageError
 
 from . import radiotherapy_prompts as prompts
 from .plan import PlanSchema, dump_plan, example_plan, plan_variable
@@ -65,8 +66,9 @@ class PlanTuning:
     """The problem: each step evaluates the current plan (its goal report is the loss)."""
 
     def __init__(self, loss: PlanGoalLoss, plan: str, engine=None, tuner: str = "textgrad",
-                 out: TextIO | None = None):
+                 out: TextIO | None = None, dicom_dir: str | None = None):
         self.loss, self.engine, self.tuner, self.out = loss, engine, tuner, out
+        self.dicom_dir = dicom_dir
         self.plan = plan_variable(loss.case, plan)
         self.parameters = [self.plan]
         self.rows: list[dict] = []
@@ -104,8 +106,8 @@ class PlanTuning:
         return {**self.result().summary(), "tuner": self.tuner}
 
     def write_artifacts(self, run_dir: Path, summary: dict) -> None:
-        """The goals table (printed and saved), the final plan, the plots (named in the
-        summary)."""
+        """The goals table (printed and saved), the final plan, the plots and, with
+        ``dicom_dir``, the final plan's DICOM files (named in the summary)."""
         result = self.result()
         table = goals_table(result.rows)
         print(table, file=self.out or sys.stdout)
@@ -113,6 +115,14 @@ class PlanTuning:
         (run_dir / "final_plan.json").write_text(result.plans[-1] + "\n", encoding="utf-8")
         plots = write_plots(self.loss.case, result, run_dir / "plots")
         summary["plots"] = [str(p.relative_to(run_dir)) for p in plots]
+        if self.dicom_dir and result.final.dose is not None:
+            from .dicom import export_dicom
+
+            try:
+                files = export_dicom(self.loss.case, result.final.dose, self.dicom_dir)
+            except ValueError as err:
+                raise UsageError(f"--export-dicom {self.dicom_dir}: {err}") from None
+            summary["dicom"] = {k: str(v) for k, v in files.items()}
 
 
 def weight_move(schema: PlanSchema, seed: int, sigma: float):

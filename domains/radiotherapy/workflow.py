@@ -40,6 +40,8 @@ class TuneConfig:
     temperature: float = setting(0.7, "sampling temperature of the planner")
     seed: int = setting(0, "seed of the first step (step i uses seed + i)")
     sigma: float = setting(0.7, "random tuner: log-weight step")
+    export_dicom: str | None = setting(None, "also write the final plan as DICOM (CT series, "
+                                       "RTSTRUCT, RTDOSE) to this folder", flag="--export-dicom")
 
     def __post_init__(self) -> None:
         if self.tuner not in TUNERS:
@@ -99,7 +101,7 @@ def _problem(run: Run, config: TuneConfig, engine, loss, out) -> PlanTuning:
         raise UsageError(str(err)) from None
     (run.path / "goals.json").write_text(
         json.dumps({"goals": [g.to_dict() for g in goals]}, indent=2), encoding="utf-8")
-    return PlanTuning(loss, plan, engine, config.tuner, out)
+    return PlanTuning(loss, plan, engine, config.tuner, out, config.export_dicom)
 
 
 def run_tuning(run: Run | str | Path, config: TuneConfig, engine=None, progress: bool = True,
