@@ -192,7 +192,7 @@ def test_for_each_skips_items_a_killed_run_recorded(tmp_path):
 
 @dataclass(frozen=True)
 class Settings:
-    steps: int = setting(8, "how many steps")
+    steps: int = setting(8, "how many steps", local=2)
     gate: bool = setting(False, "gate each step")
     examples: bool = setting(True, "no examples")
     names: tuple[str, ...] = setting((), "names", nargs="+")
@@ -230,3 +230,19 @@ def test_generated_options_and_saved_settings(tmp_path, capsys):
     assert "with its recorded mode" in capsys.readouterr().err
     with pytest.raises(UsageError, match="no run there"):
         open_run(parser.parse_args(["--resume", str(tmp_path / "none")]), "toy", Settings)
+
+
+def test_local_model_defaults_apply_to_new_runs_only(tmp_path):
+    parser = _parser()
+    assert "(default 8; 2 with the local model)" in parser.format_help()
+    run, config, _ = open_run(parser.parse_args(["--run-dir", str(tmp_path / "l"), "--engine",
+                                                 "local?threads=1"]), "toy", Settings)
+    assert config.steps == 2
+    _, config, _ = open_run(parser.parse_args(["--run-dir", str(tmp_path / "l")]), "toy", Settings)
+    assert config.steps == 2  # the saved setting, not the local default again
+    _, config, _ = open_run(parser.parse_args(["--run-dir", str(tmp_path / "o"), "--engine",
+                                               "scripted:x"]), "toy", Settings)
+    assert config.steps == 8
+    _, config, _ = open_run(parser.parse_args(["--run-dir", str(tmp_path / "p"), "--engine",
+                                               "local", "--steps", "5"]), "toy", Settings)
+    assert config.steps == 5

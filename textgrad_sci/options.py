@@ -1,7 +1,8 @@
 """Settings: one frozen dataclass per command, its CLI options generated from its fields, and the
 options every run command shares (``--engine``, ``--run-dir``, ``--resume``, ``--quiet``).
 
-A field's ``metadata`` may hold ``help``, ``choices``, ``flag`` (the option's name), ``nargs``
+A field's ``metadata`` may hold ``help``, ``choices``, ``flag`` (the option's name), ``local``
+(the default when the engine is the embedded local model: first runs sized for it), ``nargs``
 (a tuple field given as ``--opt a b c`` instead of a repeated ``--opt a``) and ``cli=False``
 (not an option). A resumed run reuses its saved settings; options given explicitly
 override them.
@@ -62,6 +63,8 @@ def add_config_options(parser: argparse.ArgumentParser, cls: type) -> None:
                                     default=None, help=help_text)
             continue
         shown = "" if f.default in (None, ()) else f" (default {f.default})"
+        if "local" in f.metadata:
+            shown = f" (default {f.default}; {f.metadata['local']} with the local model)"
         kwargs: dict[str, Any] = {"dest": f.name, "default": None, "help": help_text + shown,
                                   "type": kind}
         if f.metadata.get("choices"):
@@ -86,10 +89,23 @@ def add_run_options(parser: argparse.ArgumentParser, command: str, engine: bool 
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
-def config_from(cls: type[C], args: argparse.Namespace, saved: dict | None = None) -> C:
-    """``cls`` from the saved settings (a resumed run), overridden by options given in ``args``."""
+def is_local(spec: str | None) -> bool:
+    """Whether an engine spec names the embedded local model."""
+    return bool(spec) and spec.split("?")[0].split(":")[0] == "local"
+
+
+def config_from(
+    cls: type[C], args: argparse.Namespace, saved: dict | None = None, local: bool = False
+) -> C:
+    """``cls`` from the saved settings (a resumed run), overridden by options given in ``args``;
+    for a new run on the local model, fields with a ``local`` default take it."""
     names = {f.name for f in dataclasses.fields(cls)}
-    values = {k: v for k, v in (saved or {}).items() if k in names}
+    if saved is None and local:
+        values = {f.name: f.metadata["local"] for f in dataclasses.fields(cls)
+                  if "local" in f.metadata}
+    else:
+        values = {}
+    values.update({k: v for k, v in (saved or {}).items() if k in names})
     hints = typing.get_type_hints(cls)
     for name in names:
         given = getattr(args, name, None)
@@ -119,14 +135,14 @@ def open_run(
     saved = Run.saved_config(directory)
     if args.resume and saved is None:
         raise UsageError(f"--resume {args.resume}: no run there (run.json is missing)")
-    config = config_from(cls, args, saved)
-    if saved is not None:
-        _note_resumed(directory, cls, args, saved)
     spec = getattr(args, "engine", None) or (saved or {}).get("engine") or engine_default
     if spec is None and hasattr(args, "engine"):
         from .config import default_engine_spec
 
         spec = default_engine_spec()
+    config = config_from(cls, args, saved, local=is_local(spec))
+    if saved is not None:
+        _note_resumed(directory, cls, args, saved)
     record = {**dataclasses.asdict(config), "engine": spec}
     run = Run(directory, record, spec)
     run.set_config(record)  # a resumed run takes the options given now (e.g. more steps)

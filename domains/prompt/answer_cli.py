@@ -22,9 +22,9 @@ class AnswerConfig:
     answer: str | None = setting(None, "the correct answer, to report correctness")
     initial_answer: str | None = setting(None, "start from this answer")
     steps: int = setting(3, "refinement steps after the first answer")
-    max_tokens: int | None = setting(200, "tokens per answer")
+    max_tokens: int | None = setting(200, "tokens per answer", local=96)
     critic: str | None = setting(None, "engine spec for feedback and updates (default: --engine)")
-    critic_max_tokens: int | None = setting(200, "token limit of each feedback call")
+    critic_max_tokens: int | None = setting(200, "token limit of each feedback call", local=96)
 
     def __post_init__(self) -> None:
         if not self.question or not self.question.strip():

@@ -38,25 +38,25 @@ class TrainConfig:
     dataset: str | None = setting(None, "JSONL file of {question, answer[, choices]} lines")
     checker: str | None = setting(None, "answer checker (default: numeric for object-counting, "
                                   "else exact)", choices=("exact", "numeric", "choice"))
-    n: int = setting(100, "questions to generate (built-in task)")
+    n: int = setting(100, "questions to generate (built-in task)", local=24)
     split: str = setting("0.3,0.35,0.35", "train,val,test sizes as fractions or counts")
     epochs: int = setting(3, "passes over the training set")
-    batch_size: int = setting(8, "questions per step")
+    batch_size: int = setting(8, "questions per step", local=4)
     seed: int = setting(0, "split, shuffling and sampling seed")
-    max_tokens: int | None = setting(256, "tokens per answer")
+    max_tokens: int | None = setting(256, "tokens per answer", local=64)
     loss: str = setting("check", "check: a string-based correctness check; critique: an LLM "
                         "critique", choices=("check", "critique"))
     gate: bool = setting(True, "keep every step (no validation gate)")
     grammar: bool = setting(True, "do not constrain answers to end with 'Answer: ...' (grammar "
                             "engines)")
     initial_prompt: str | None = setting(None, "starting system prompt")
-    update_max_tokens: int | None = setting(300, "tokens per prompt update")
+    update_max_tokens: int | None = setting(300, "tokens per prompt update", local=160)
     temperature: float = setting(0.0, "sampling temperature of answers and updates")
     gradient_memory: int = setting(0, "past prompts and their feedback shown to the optimizer")
     max_retries: int = setting(1, "retries of a malformed update")
     concurrency: int | None = setting(None, "parallel model calls")
     critic: str | None = setting(None, "engine spec for feedback and updates (default: --engine)")
-    critic_max_tokens: int | None = setting(200, "token limit of each feedback call")
+    critic_max_tokens: int | None = setting(200, "token limit of each feedback call", local=64)
     progress: bool = setting(True, cli=False)
 
     def __post_init__(self) -> None:
