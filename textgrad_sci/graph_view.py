@@ -80,10 +80,14 @@ def _svg(snapshot: dict) -> str:
     return "".join(parts)
 
 
+def has_graphviz() -> bool:
+    return importlib.util.find_spec("graphviz") is not None
+
+
 def generate_graph(root: Variable, print_gradients: bool = False) -> Any:
     """``graphviz.Digraph`` of ``root``'s graph when graphviz is installed, else a
     :class:`GraphSVG`."""
     snapshot = graph_snapshot(root)
-    if importlib.util.find_spec("graphviz") is not None:
+    if has_graphviz():
         return _graphviz(snapshot, print_gradients)
     return GraphSVG(_svg(snapshot), snapshot)

@@ -84,11 +84,15 @@ class OpenAICompatibleChat(OpenAIEngine):
         **kwargs: Any,
     ) -> None:
         provider = self.provider
-        base_url = base_url or provider_base_url(provider)
         if api_key is None and provider.key_env:
             api_key = os.environ.get(provider.key_env) or None
-        if api_key is None and not (base_url or os.environ.get("OPENAI_BASE_URL")):
+        # a key is needed for the provider's own endpoint; a server you name may need none
+        own_endpoint = base_url is None and (
+            provider.base_url is not None or not os.environ.get("OPENAI_BASE_URL")
+        )
+        if api_key is None and provider.key_env and own_endpoint:
             raise MissingAPIKey(missing_key_message(provider))
+        base_url = base_url or provider_base_url(provider)
         super().__init__(
             model_string or self.default_model, base_url=base_url, api_key=api_key, **kwargs
         )
