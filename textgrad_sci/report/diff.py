@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from functools import lru_cache
 
 _TOKEN = re.compile(r"\s+|[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?(?![\w.])|\w+|[^\w\s]")
 CONTEXT = 2
@@ -39,7 +40,13 @@ def _row(op: str, segments: list[tuple[str, str]]) -> dict:
 
 def text_diff(old: str, new: str) -> list[dict]:
     """Rows ``{op, segments}``: op is ``=`` (unchanged), ``-``, ``+``, ``~`` (changed in place)
-    or ``…`` (folded unchanged lines). Empty when the texts are equal."""
+    or ``…`` (folded unchanged lines). Empty when the texts are equal. Cached: the step view and a
+    domain's section diff the same pairs; treat the rows as read-only."""
+    return _text_diff(old, new)
+
+
+@lru_cache(maxsize=4096)
+def _text_diff(old: str, new: str) -> list[dict]:
     if old == new:
         return []
     old_lines, new_lines = old.splitlines() or [""], new.splitlines() or [""]

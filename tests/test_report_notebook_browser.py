@@ -1,0 +1,182 @@
+"""A molecule, a radiotherapy, a code and a prompt report and a comparison page, opened from disk in
+headless Debian chromium: the notebook's tables, RDKit drawings, DVH and dose slices render, and
+nothing but file: and data: is loaded."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from report_support import (
+    MOLECULE_TRAJECTORY,
+    chrome,
+    make_code_run,
+    make_molecule_run,
+    make_prompt_run,
+    make_radiotherapy_run,
+)
+from selenium.webdriver.common.by import By
+
+from textgrad_sci.report import write_compare, write_report
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory):
+    made, paths = {}, {}
+    for name, make in (("molecule", make_molecule_run), ("radiotherapy", make_radiotherapy_run),
+                       ("code", make_code_run), ("prompt", make_prompt_run)):
+        directory = tmp_path_factory.mktemp(name)
+        made[name] = make(directory)
+        paths[name] = write_report(directory)
+    other = tmp_path_factory.mktemp("prompt-b")
+    make_prompt_run(other, val=(0.25, 0.5, 0.9), lr_label="b")
+    paths["compare"] = write_compare([paths["prompt"].parent, other],
+                                     tmp_path_factory.mktemp("cmp") / "compare.html")
+    driver = chrome(tmp_path_factory.mktemp("chrome-profile"))
+    try:
+        yield driver, made, paths
+    finally:
+        driver.quit()
+
+
+def _open(driver, path):
+    driver.get(path.resolve().as_uri())
+    driver.get_log("performance")  # the log of this page only, from here on
+    return driver
+
+
+def _rendered(element) -> bool:
+    size = element.size
+    return element.is_displayed() and size["width"] > 20 and size["height"] > 20
+
+
+def _only_local_loads(driver, path) -> None:
+    resources = driver.execute_script(
+        "return performance.getEntriesByType('resource').map(e => e.name)"
+        ".concat(performance.getEntriesByType('navigation').map(e => e.name));"
+    )
+    assert resources and all(u.startswith(("file:", "data:")) for u in resources), resources
+    sent = [
+        json.loads(entry["message"])["message"]["params"]["request"]["url"]
+        for entry in driver.get_log("performance")
+        if '"Network.requestWillBeSent"' in entry["message"]
+    ]
+    assert all(u.startswith(("file:", "data:", "chrome:", "about:")) for u in sent), sent
+    errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+    assert errors == [], (path, errors)
+
+
+def test_molecule_report(pages):
+    driver, made, paths = pages
+    made = made["molecule"]
+    _open(driver, paths["molecule"])
+    first = driver.find_element(By.CSS_SELECTOR, "main > section")
+    assert first.get_attribute("id") == "molecule-results"
+    rows = driver.find_elements(By.CSS_SELECTOR, "table.mol-results tbody tr")
+    assert [r.find_element(By.TAG_NAME, "td").text for r in rows][:3] == ["start", "final", "best"]
+    assert len(rows) == 3 + 3  # start, final, best and DRD2's three reference drugs
+    best = made["best"]
+    assert f"{best['qed']:.4g}" in rows[2].text
+    drawings = driver.find_elements(By.CSS_SELECTOR, "#molecule-results figure.mol svg")
+    assert len(drawings) == 6 and all(_rendered(d) for d in drawings)
+    # RDKit drew bonds (paths) and atom labels into each
+    assert all(d.find_elements(By.CSS_SELECTOR, "path[class^='bond-']") for d in drawings)
+    pairs = driver.find_elements(By.CSS_SELECTOR, "#molecule-steps .pair")
+    assert len(pairs) == len(MOLECULE_TRAJECTORY)
+    for pair in pairs:
+        assert pair.find_element(By.CSS_SELECTOR, "figure.parent svg").is_displayed()
+    assert "does not parse" in pairs[2].find_element(By.CSS_SELECTOR, "figure.proposal").text
+    assert "atoms: +1 F" in pairs[0].text and "accepted" in pairs[0].text
+    front = driver.find_elements(By.CSS_SELECTOR, "#molecule-pareto .pareto-mols svg")
+    assert len(front) == len(made["summary"]["pareto"]["mol0"]) > 0
+    assert driver.find_elements(By.CSS_SELECTOR, "#molecule-pareto svg.plot circle.dot")
+    raw = driver.find_element(By.ID, "raw-summary")
+    assert raw.get_attribute("open") is None
+    assert not raw.find_element(By.TAG_NAME, "pre").is_displayed()
+    _only_local_loads(driver, paths["molecule"])
+
+
+def test_radiotherapy_report(pages):
+    driver, made, paths = pages
+    made = made["radiotherapy"]
+    _open(driver, paths["radiotherapy"])
+    summary = made["summary"]
+    rows = driver.find_elements(By.CSS_SELECTOR, "#goal-table tbody tr")
+    assert len(rows) == len(summary["goals"])
+    first = rows[0].find_elements(By.TAG_NAME, "td")
+    label = next(iter(summary["final_goals"]["metrics"]))
+    assert first[0].text.startswith(label)
+    assert first[3].text == f"{summary['final_goals']['metrics'][label]:.2f}"
+    assert first[4].text == ("met" if summary["final_goals"]["met"][label] else "missed")
+    dvh = driver.find_element(By.CSS_SELECTOR, "#rt-dose figure.dvh svg")
+    assert _rendered(dvh)
+    n_structures = len(summary["dose"]["dvh"]["final"])
+    curves = dvh.find_elements(By.CSS_SELECTOR, "path.series")
+    assert len(curves) == 2 * n_structures
+    assert len([c for c in curves if c.get_attribute("stroke-dasharray")]) == n_structures
+    slices = driver.find_elements(By.CSS_SELECTOR, "#rt-dose svg.dose-slice")
+    assert [s.get_attribute("data-plan") for s in slices] == ["start", "final"]
+    for s in slices:
+        assert _rendered(s)
+        image = s.find_element(By.TAG_NAME, "image")
+        assert image.get_attribute("href").startswith("data:image/png;base64,")
+        box = driver.execute_script("return arguments[0].getBBox().width", image)
+        assert box > 0
+        outlines = s.find_elements(By.CSS_SELECTOR, "path.outline")
+        names = {o.get_attribute("data-structure") for o in outlines}
+        assert made["case"].target in names and "BODY" in names
+    _only_local_loads(driver, paths["radiotherapy"])
+
+
+def test_code_report(pages):
+    driver, _, paths = pages
+    _open(driver, paths["code"])
+    rows = driver.find_elements(By.CSS_SELECTOR, "#test-table tbody tr")
+    assert [r.find_elements(By.TAG_NAME, "td")[0].text for r in rows] == [
+        "visible", "visible", "visible", "hidden"]
+    hidden = rows[-1].find_elements(By.TAG_NAME, "td")
+    assert hidden[2].text == "wrong answer" and hidden[3].text == "passed"
+    assert [c.text for c in hidden[4:]] == ["add(10, 5)", "15", "15"]
+    opened = driver.find_element(By.CSS_SELECTOR, ".code-step[data-step='1'] details")
+    assert opened.get_attribute("open") is not None
+    added = [r.text for r in opened.find_elements(By.CSS_SELECTOR, ".drow.opins")]
+    removed = [r.text for r in opened.find_elements(By.CSS_SELECTOR, ".drow.opdel")]
+    assert added == ["+    # add the two numbers", "+    return a + b"]
+    assert removed == ["-    return a - b"]
+    _only_local_loads(driver, paths["code"])
+
+
+def test_prompt_report(pages):
+    driver, _, paths = pages
+    _open(driver, paths["prompt"])
+    chart = driver.find_element(By.CSS_SELECTOR, "#prompt-accuracy figure.accuracy svg")
+    assert _rendered(chart)
+    series = {p.get_attribute("data-series") for p in chart.find_elements(By.CSS_SELECTOR,
+                                                                           "path.series")}
+    assert series == {"train", "validation", "test"}
+    rows = driver.find_elements(By.CSS_SELECTOR, "#accuracy-table tbody tr")
+    assert len(rows) == 1 + 3 and rows[0].text.startswith("initial")
+    diffs = driver.find_elements(By.CSS_SELECTOR, "#prompt-diffs .prompt-step")
+    assert [d.get_attribute("data-step") for d in diffs] == ["0", "1"]
+    assert "List each item" in diffs[0].find_element(By.TAG_NAME, "ins").text
+    _only_local_loads(driver, paths["prompt"])
+
+
+def test_comparison_page(pages):
+    driver, _, paths = pages
+    _open(driver, paths["compare"])
+    settings = driver.find_elements(By.CSS_SELECTOR, "#settings-table tbody tr")
+    assert [r.find_element(By.TAG_NAME, "th").text for r in settings] == ["train.label"]
+    charts = driver.find_elements(By.CSS_SELECTOR, ".compare-chart svg")
+    assert len(charts) == 3 and all(_rendered(c) for c in charts)
+    for c in charts:
+        assert len(c.find_elements(By.CSS_SELECTOR, "path.series")) == 2
+    results = driver.find_elements(By.CSS_SELECTOR, "#results-table tbody tr")
+    assert len(results) == 2
+    head = [h.text for h in driver.find_elements(By.CSS_SELECTOR, "#results-table thead th")]
+    col = head.index("validation (final)")
+    assert [r.find_elements(By.CSS_SELECTOR, "th, td")[col].text for r in results] == [
+        "0.75", "0.9"]
+    _only_local_loads(driver, paths["compare"])
