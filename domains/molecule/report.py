@@ -54,10 +54,10 @@ def applies(run: dict) -> bool:
 def _mol(smiles: str | None):
     if not smiles:
         return None
-    from rdkit import Chem, RDLogger
+    from rdkit import Chem, rdBase
 
-    RDLogger.DisableLog("rdApp.*")
-    return Chem.MolFromSmiles(smiles)
+    with rdBase.BlockLogs():  # scoped: a global DisableLog loses the SMILES checks' reasons
+        return Chem.MolFromSmiles(smiles)
 
 
 @lru_cache(maxsize=4096)
