@@ -2,10 +2,14 @@
 indentation), both measured here on a synthetic run in the real run-directory format.
 
     python benchmarks/report_write.py [--steps 200] [--batch 8] [--repeat 3] [--browser]
+                                      [--domain prompt|molecule]
 
-The run: one trainable system prompt, ``--batch`` questions per step, each answered (LLMCall),
-checked (StringBasedFunction) and summed into one loss; every node carries feedback text.
-``--browser`` also times opening the page in headless chromium (DOMContentLoaded to load end).
+The run (``--domain prompt``): one trainable system prompt, ``--batch`` questions per step, each
+answered (LLMCall), checked (StringBasedFunction) and summed into one loss; every node carries
+feedback text; the prompt notebook diffs the prompt of every step. ``--domain molecule``: one
+molecule, a proposal per step, so the notebook draws two molecules per step with RDKit (parent and
+proposal, with their common substructure) plus the Pareto front. ``--browser`` also times opening
+the page in headless chromium (DOMContentLoaded to load end).
 """
 
 from __future__ import annotations
@@ -59,6 +63,42 @@ def make_run(directory: Path, steps: int, batch: int) -> None:
     run.finish({"done": True})
 
 
+ANALOGUES = [
+    "CCN(CC)C(=O)c1ccccc1", "CCN(CC)C(=O)c1ccc(F)cc1", "CCN(CC)C(=O)c1ccc(Cl)cc1",
+    "CCN(CC)C(=O)c1ccc(O)cc1", "CCN(CC)C(=O)c1ccc(N)cc1", "CCN(CC)C(=O)c1ccc(C)cc1",
+    "CCN(CC)C(=O)c1ccncc1", "CCN(C)C(=O)c1ccccc1", "CCCN(CC)C(=O)c1ccccc1",
+    "CCN(CC)C(=O)c1ccc(OC)cc1", "CCN(CC)C(=O)c1cccc(F)c1", "CCN(CC)C(=S)c1ccccc1",
+]
+
+
+def _point(rng: random.Random, step: int, kind: str, smiles: str, **extra) -> dict:
+    qed, vina = round(rng.uniform(0.4, 0.9), 3), round(rng.uniform(-9, -5), 2)
+    return {"task": "mol0", "target": "DRD2", "step": step, "kind": kind, "smiles": smiles,
+            "canonical": smiles, "valid": True, "qed": qed, "sa": 2.0, "vina": vina,
+            "objective": qed - vina / 10, **extra}
+
+
+def make_molecule_run(directory: Path, steps: int) -> None:
+    """The molecule workflow's record: an evaluation and a proposal per step, a Pareto front."""
+    rng = random.Random(0)
+    run = tg.Run(directory, {"domain": "molecule", "steps": steps}, {"class": "Synthetic"})
+    current, points, front = ANALOGUES[0], [], []
+    for i in range(steps):
+        proposal = rng.choice(ANALOGUES)
+        with run.step(i) as s:
+            ev = _point(rng, i, "current", current)
+            pr = _point(rng, i, "proposal", proposal, accepted=rng.random() < 0.5)
+            points += [ev, pr]
+            front = sorted(points, key=lambda p: -p["objective"])[:5]
+            s.record(parameters=[tg.Variable(current, "molecule", name="mol0")],
+                     losses={"mol0.qed": ev["qed"], "mol0.vina": ev["vina"]},
+                     evaluations=[ev], proposals=[pr], pareto={"mol0": front})
+        current = proposal if pr["accepted"] else current
+    brief = {"start": points[0], "final": points[-2], "best": front[0]}
+    run.finish({"tasks": [{"task": "mol0", "target": "DRD2", **brief, "references": []}],
+                "pareto": {"mol0": front}})
+
+
 def naive_dump(directory: Path) -> Path:
     """The baseline: every step pretty-printed as JSON into one text file."""
     meta = json.loads((directory / "run.json").read_text())
@@ -102,15 +142,19 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--browser", action="store_true")
+    parser.add_argument("--domain", choices=("prompt", "molecule"), default="prompt")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp) / "run"
-        make_run(directory, args.steps, args.batch)
+        if args.domain == "molecule":
+            make_molecule_run(directory, args.steps)
+        else:
+            make_run(directory, args.steps, args.batch)
         steps_mb = (directory / "steps.jsonl").stat().st_size / 1e6
         report_s = best_of(lambda: write_report(directory), args.repeat)
         dump_s = best_of(lambda: naive_dump(directory), args.repeat)
         page_mb = (directory / "report.html").stat().st_size / 1e6
-        nodes = len(read_jsonl(directory / "steps.jsonl")[-1]["graph"]["nodes"])
+        nodes = len(read_jsonl(directory / "steps.jsonl")[-1].get("graph", {}).get("nodes", []))
         print(
             f"run: {args.steps} steps, {nodes} graph nodes per step, steps.jsonl {steps_mb:.1f} MB"
         )
@@ -120,7 +164,7 @@ def main() -> None:
             loads = [browser_load_ms(directory / "report.html") for _ in range(args.repeat)]
             print(f"chromium load of report.html: {statistics.median(loads):.0f} ms (median)")
         print(
-            f"report_write_{args.steps}_steps: {report_s * 1000:.0f} ms "
+            f"report_write_{args.steps}_steps_{args.domain}: {report_s * 1000:.0f} ms "
             f"(baseline: {dump_s * 1000:.0f} ms, ratio: {report_s / dump_s:.2f})"
         )
 
