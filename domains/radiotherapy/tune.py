@@ -22,6 +22,7 @@ from textgrad_sci.options import UsageError
 from . import radiotherapy_prompts as prompts
 from .plan import PlanSchema, dump_plan, example_plan, plan_variable
 from .plots import write_plots
+from .report import report_fields
 from .table import goals_table
 
 TUNERS = ("textgrad", "random")
@@ -106,8 +107,8 @@ class PlanTuning:
         return {**self.result().summary(), "tuner": self.tuner}
 
     def write_artifacts(self, run_dir: Path, summary: dict) -> None:
-        """The goals table (printed and saved), the final plan, the plots and, with
-        ``dicom_dir``, the final plan's DICOM files (named in the summary)."""
+        """The goals table (printed and saved), the final plan, the plots, the report's goal and
+        dose fields and, with ``dicom_dir``, the final plan's DICOM files (in the summary)."""
         result = self.result()
         table = goals_table(result.rows)
         print(table, file=self.out or sys.stdout)
@@ -115,6 +116,8 @@ class PlanTuning:
         (run_dir / "final_plan.json").write_text(result.plans[-1] + "\n", encoding="utf-8")
         plots = write_plots(self.loss.case, result, run_dir / "plots")
         summary["plots"] = [str(p.relative_to(run_dir)) for p in plots]
+        summary.update(report_fields(self.loss.case, self.loss.goals, result.initial,
+                                     result.final))
         if self.dicom_dir and result.final.dose is not None:
             from .dicom import export_dicom
 
