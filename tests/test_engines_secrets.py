@@ -39,7 +39,7 @@ def test_api_key_never_written(tmp_path, monkeypatch, where):
 
     try:
         with FakeOpenAIServer(leaky) as server:
-            server.then(("status", 500, {}, f'{{"error": "bad key {key}"}}'))
+            server.then(("status", 502, {}, f'{{"error": "bad key {key}"}}'))
             engine = get_engine(
                 f"openai:m@{server.url}",
                 cache=tmp_path / "cache",
