@@ -8,7 +8,6 @@ engines implement only :meth:`Engine._complete` (one raw request to the model).
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
 import logging
 import threading
@@ -331,6 +330,8 @@ def user_messages(content: Any) -> str | list[dict[str, Any]]:
 
 def _accepted(fn: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
     """The keyword arguments ``fn`` accepts (all of them when it takes ``**kwargs``)."""
+    import inspect  # only custom TextGrad engines need it; it is slow to import
+
     try:
         params = inspect.signature(fn).parameters.values()
     except (TypeError, ValueError):
