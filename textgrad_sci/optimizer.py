@@ -75,7 +75,8 @@ GROUP_OPTIONS = ("constraints", "in_context_examples", "output_format", "score_f
 
 
 class TGD(Optimizer):
-    """Textual gradient descent (alias ``TextualGradientDescent``).
+    """Textual gradient descent (TextGrad's ``TextualGradientDescent``, with its argument order,
+    is a thin subclass).
 
     parameters: the variables to optimize, or PyTorch-style parameter groups: dicts with
         ``"params"`` and any of ``constraints``, ``in_context_examples``, ``output_format``,
@@ -283,16 +284,6 @@ class TGD(Optimizer):
         self.rejected = dict(state.get("rejected", {}))
 
 
-TextualGradientDescent = TGD
-
-
-class TextualGradientDescentwithMomentum(TGD):
-    """TextGrad's name for TGD with gradient memory (here it returns its reports, as TGD does)."""
-
-    def __init__(self, parameters: Iterable[Variable], momentum_window: int = 3, **kwargs):
-        super().__init__(parameters, gradient_memory=momentum_window, **kwargs)
-
-
 def _groups(parameters: Iterable[Any], defaults: dict) -> list[dict]:
     items = list(parameters)
     if not items or not isinstance(items[0], dict):
@@ -359,3 +350,20 @@ class RandomSearch(Optimizer):
             reports.append(report)
         self.history.append(reports)
         return reports
+
+
+# TextGrad's names, with TextGrad's argument order.
+from .textgrad_optimizers import (  # noqa: E402
+    TextualGradientDescent,
+    TextualGradientDescentwithMomentum,
+)
+
+__all__ = [
+    "GROUP_OPTIONS",
+    "Optimizer",
+    "RandomSearch",
+    "TGD",
+    "TextualGradientDescent",
+    "TextualGradientDescentwithMomentum",
+    "UpdateReport",
+]
