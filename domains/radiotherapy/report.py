@@ -29,8 +29,10 @@ DOMAIN = "radiotherapy"
 DVH_POINTS = 90
 DOSE_SCALE = 0.01
 """Gy per unit of the slice's uint16 dose values."""
-CELL_PX = 8
+CELL_PX = 3
 """Screen pixels per voxel of the dose slice (at least)."""
+SLICE_PX = 270
+"""Width of a dose slice on the page, about."""
 
 
 def _dict(v: Any) -> dict:
@@ -183,24 +185,35 @@ def _mask(text: str, shape: list[int]) -> np.ndarray:
     return bits.reshape(shape).astype(bool)
 
 
+def _colors(dose: dict) -> dict[str, str]:
+    """One colour per structure, the same in the DVH and on the slices."""
+    names = [str(n) for n in _list(dose.get("structures"))]
+    final_dvh = _dict(_dict(dose.get("dvh")).get("final"))
+    masks = _dict(_dict(dose.get("slice")).get("masks"))
+    names += [n for n in [*final_dvh, *masks] if n not in names]
+    return {n: color(i) for i, n in enumerate(names)}
+
+
 def _dvh(dose: dict) -> Markup:
     dvh = _dict(dose.get("dvh"))
     series = []
+    colors = _colors(dose)
     names = list(dict.fromkeys([*_dict(dvh.get("start")), *_dict(dvh.get("final"))]))
-    for i, name in enumerate(names):
+    for name in names:
         for which, dashed in (("start", True), ("final", False)):
             pts = _list(_dict(dvh.get(which)).get(name))
             if pts:
-                series.append({"name": f"{name} ({which})", "color": color(i), "dashed": dashed,
+                series.append({"name": f"{name} ({which})", "color": colors.get(name, "#555"),
+                               "dashed": dashed,
                                "points": [(p[0], p[1]) for p in pts if len(p) == 2]})
     if not series:
         return note("No DVH: neither plan has a dose (both failed?).")
     return line_chart(series, title="DVH: start plan dashed, final plan solid", x_label="dose (Gy)",
-                      y_label="volume (%)", width=640, height=360, y_range=(0, 102),
+                      y_label="volume (%)", width=560, height=340, y_range=(0, 102),
                       markers=False, cls="dvh", integer_x=False)
 
 
-def _slice_view(sl: dict, which: str, vmax: float, rx: float) -> Markup:
+def _slice_view(sl: dict, which: str, vmax: float, rx: float, colors: dict) -> Markup:
     shape = [int(v) for v in _list(sl.get("shape"))]
     ny, nx = shape
     dose = _decode(sl[which], "<u2", shape).astype(float) * float(sl.get("dose_scale_gy",
@@ -209,14 +222,15 @@ def _slice_view(sl: dict, which: str, vmax: float, rx: float) -> Markup:
         else None
     uri = heat_png(dose.tolist(), 0.0, vmax, floor=0.05 * rx, background=grey)
     dy, dx = (float(v) for v in _list(sl.get("spacing_mm")) or [1.0, 1.0])
-    scale = max(CELL_PX, int(320 / max(nx, 1)))
+    scale = max(CELL_PX, int(SLICE_PX / max(nx, 1)))
     w, h = nx * scale, int(round(ny * scale * dy / dx))
     outlines = []
-    for i, (name, text) in enumerate(_dict(sl.get("masks")).items()):
+    for name, text in _dict(sl.get("masks")).items():
         path = mask_outline(_mask(text, shape).tolist())
         if path:
             outlines.append(f'<path class="outline" data-structure="{escape(name)}" d="{path}" '
-                            f'stroke="{color(i)}" fill="none" stroke-width="0.18"><title>'
+                            f'stroke="{colors.get(name, "#555")}" fill="none" '
+                            'stroke-width="0.3"><title>'
                             f"{escape(name)}</title></path>")
     svg = (f'<svg class="dose-slice" data-plan="{which}" viewBox="0 0 {nx} {ny}" width="{w}" '
            f'height="{h}" preserveAspectRatio="none" role="img" aria-label="{which} plan dose">'
@@ -234,16 +248,17 @@ def _slices(dose: dict) -> Markup:
         return note("No dose slice: the summary's dose.slice has no start or final dose.")
     rx = float(dose.get("prescription_gy") or 1.0)
     vmax = 1.1 * rx
-    views = [_slice_view(sl, w, vmax, rx) for w in ("start", "final") if sl.get(w)]
+    colors = _colors(dose)
+    views = [_slice_view(sl, w, vmax, rx, colors) for w in ("start", "final") if sl.get(w)]
     stops = ", ".join(f"rgb{colormap(t / 10)} {t * 10}%" for t in range(11))
     bar = Markup(f'<div class="colorbar" style="background:linear-gradient(to right, {stops})">'
                  f"</div><p class='muted'>0 → {vmax:.1f} Gy (110% of the {rx:g} Gy prescription); "
                  "voxels under 5% of the prescription show the density. Outlines: ")
     names = list(_dict(sl.get("masks")))
     legend = Markup(", ").join(
-        Markup(f"<b style='color:{color(i)}'>{escape(n)}</b>") for i, n in enumerate(names))
-    return (Markup("<div class='doseviews'>") + Markup("").join(views) + Markup("</div>") + bar
-            + legend + Markup("</p>"))
+        Markup(f"<b style='color:{colors.get(n, '#555')}'>{escape(n)}</b>") for n in names)
+    views_html = Markup("<div class='doseviews'>") + Markup("").join(views) + Markup("</div>")
+    return Markup("<div class='slices'>") + views_html + bar + legend + Markup("</p></div>")
 
 
 def _dose(run: dict) -> Markup:
@@ -253,7 +268,7 @@ def _dose(run: dict) -> Markup:
                     "this run did not record: its summary has no 'dose' field (written by "
                     "textgrad_sci.domains.radiotherapy.report.report_fields). The PNG plots under "
                     "Plots show them.")
-    return _dvh(dose) + _slices(dose)
+    return Markup("<div class='dose-row'>") + _dvh(dose) + _slices(dose) + Markup("</div>")
 
 
 def _per_step(run: dict) -> Markup:
