@@ -20,8 +20,8 @@ from .tune import TUNERS, PlanTuning, make_loss, plan_optimizer
 class TuneConfig:
     """The settings of ``textgrad-sci radiotherapy tune`` (saved in run.json, reused on resume)."""
 
-    case: str = setting("prostate", "prostate, tg119, a case .npz file or a DICOM folder "
-                        "(CT + RTSTRUCT)")
+    case: str = setting("prostate", "prostate, tg119, a case .npz or matRad .mat file or a "
+                        "DICOM folder (CT + RTSTRUCT)")
     resolution: float = setting(5.0, "grid resolution in mm")
     target: str | None = setting(None, "target structure (for .npz/DICOM cases)")
     prescription: float | None = setting(None, "prescription in Gy (.npz/DICOM cases)")
@@ -41,7 +41,7 @@ class TuneConfig:
     seed: int = setting(0, "seed of the first step (step i uses seed + i)")
     sigma: float = setting(0.7, "random tuner: log-weight step")
     export_dicom: str | None = setting(None, "also write the final plan as DICOM (CT series, "
-                                       "RTSTRUCT, RTDOSE) to this folder", flag="--export-dicom")
+                                       "RTSTRUCT, RTDOSE) to this folder")
 
     def __post_init__(self) -> None:
         if self.tuner not in TUNERS:
