@@ -241,6 +241,7 @@ def make_radiotherapy_run(directory: Path, with_dose: bool = True) -> dict:
                                "old_value": plans[step], "new_value": plans[step + 1]}],
                      evaluated_plan=plans[step], goals=numbers)
     initial, final = loss.evaluate(plans[0]).detail, loss.evaluate(plans[2]).detail
+    assert initial.error is None and final.error is None, (initial.error, final.error)
     summary = {"iterations": 2, "goals_total": rows[0]["goals_total"],
                "goals_met_initial": rows[0]["goals_met"], "goals_met_final": final.goals_met,
                "score_initial": rows[0]["score"], "score_final": final.score,
@@ -335,5 +336,25 @@ def make_prompt_run(directory: Path, val: tuple[float, ...] = (0.5, 0.75, 0.75),
                "epochs": [{"epoch": 1, "train": 0.58, "steps": 3, "accepted": 2,
                            "val": val[-1], "test": 0.7}],
                "final": {"val": val[-1], "test": 0.7}, "prompt": PROMPTS[2]}
+    run.finish(summary)
+    return {"summary": summary}
+
+
+ANSWERS = ["2 + 3 = 6", "2 + 3 = 5", "2 + 3 = 5"]
+
+
+def make_answer_run(directory: Path) -> dict:
+    """Answer refinement: step 0 the first answer, then two critique-and-rewrite steps, recorded
+    as the refinement records them (settings flat, as AnswerConfig saves them)."""
+    run = tg.Run(directory, {"question": "What is 2+3?", "answer": "5", "choices": [],
+                             "steps": 2}, {"class": "Scripted"})
+    for step, answer in enumerate(ANSWERS):
+        with run.step(step) as s:
+            updates = [] if step == 0 else [{"variable": "answer", "accepted": True,
+                                              "attempts": 1, "new_value": answer}]
+            s.record(parameters=[tg.Variable(answer, "answer", name="answer")],
+                     losses={"accepted": 1.0} if step else {}, updates=updates,
+                     answer=answer, vote=answer.split("= ")[1])
+    summary = {"final": "5", "votes": ["6", "5", "5"], "correct": True}
     run.finish(summary)
     return {"summary": summary}

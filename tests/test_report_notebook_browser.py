@@ -22,26 +22,42 @@ from textgrad_sci.report import write_compare, write_report
 pytestmark = pytest.mark.browser
 
 
+MAKERS = {"molecule": make_molecule_run, "radiotherapy": make_radiotherapy_run,
+          "code": make_code_run, "prompt": make_prompt_run}
+
+
+class Pages:
+    """Each domain's run and report, made on first use (one domain's failing tool fails only its
+    test); ``made[name]`` is what the run's maker returned, ``path(name)`` its page."""
+
+    def __init__(self, factory) -> None:
+        self.factory, self.made, self._paths = factory, {}, {}
+
+    def path(self, name: str):
+        if name not in self._paths:
+            if name == "compare":
+                other = self.factory.mktemp("prompt-b")
+                make_prompt_run(other, val=(0.25, 0.5, 0.9), lr_label="b")
+                out = self.factory.mktemp("cmp") / "compare.html"
+                self._paths[name] = write_compare([self.path("prompt").parent, other], out)
+            else:
+                directory = self.factory.mktemp(name)
+                self.made[name] = MAKERS[name](directory)
+                self._paths[name] = write_report(directory)
+        return self._paths[name]
+
+
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory):
-    made, paths = {}, {}
-    for name, make in (("molecule", make_molecule_run), ("radiotherapy", make_radiotherapy_run),
-                       ("code", make_code_run), ("prompt", make_prompt_run)):
-        directory = tmp_path_factory.mktemp(name)
-        made[name] = make(directory)
-        paths[name] = write_report(directory)
-    other = tmp_path_factory.mktemp("prompt-b")
-    make_prompt_run(other, val=(0.25, 0.5, 0.9), lr_label="b")
-    paths["compare"] = write_compare([paths["prompt"].parent, other],
-                                     tmp_path_factory.mktemp("cmp") / "compare.html")
     driver = chrome(tmp_path_factory.mktemp("chrome-profile"))
     try:
-        yield driver, made, paths
+        yield driver, Pages(tmp_path_factory)
     finally:
         driver.quit()
 
 
-def _open(driver, path):
+def _open(driver, pages: Pages, name: str):
+    path = pages.path(name)
     driver.get(path.resolve().as_uri())
     driver.get_log("performance")  # the log of this page only, from here on
     return driver
@@ -69,9 +85,9 @@ def _only_local_loads(driver, path) -> None:
 
 
 def test_molecule_report(pages):
-    driver, made, paths = pages
-    made = made["molecule"]
-    _open(driver, paths["molecule"])
+    driver, pages = pages
+    _open(driver, pages, "molecule")
+    made = pages.made["molecule"]
     first = driver.find_element(By.CSS_SELECTOR, "main > section")
     assert first.get_attribute("id") == "molecule-results"
     rows = driver.find_elements(By.CSS_SELECTOR, "table.mol-results tbody tr")
@@ -95,13 +111,13 @@ def test_molecule_report(pages):
     raw = driver.find_element(By.ID, "raw-summary")
     assert raw.get_attribute("open") is None
     assert not raw.find_element(By.TAG_NAME, "pre").is_displayed()
-    _only_local_loads(driver, paths["molecule"])
+    _only_local_loads(driver, "molecule")
 
 
 def test_radiotherapy_report(pages):
-    driver, made, paths = pages
-    made = made["radiotherapy"]
-    _open(driver, paths["radiotherapy"])
+    driver, pages = pages
+    _open(driver, pages, "radiotherapy")
+    made = pages.made["radiotherapy"]
     summary = made["summary"]
     rows = driver.find_elements(By.CSS_SELECTOR, "#goal-table tbody tr")
     assert len(rows) == len(summary["goals"])
@@ -127,12 +143,12 @@ def test_radiotherapy_report(pages):
         outlines = s.find_elements(By.CSS_SELECTOR, "path.outline")
         names = {o.get_attribute("data-structure") for o in outlines}
         assert made["case"].target in names and "BODY" in names
-    _only_local_loads(driver, paths["radiotherapy"])
+    _only_local_loads(driver, "radiotherapy")
 
 
 def test_code_report(pages):
-    driver, _, paths = pages
-    _open(driver, paths["code"])
+    driver, pages = pages
+    _open(driver, pages, "code")
     rows = driver.find_elements(By.CSS_SELECTOR, "#test-table tbody tr")
     assert [r.find_elements(By.TAG_NAME, "td")[0].text for r in rows] == [
         "visible", "visible", "visible", "hidden"]
@@ -145,12 +161,12 @@ def test_code_report(pages):
     removed = [r.text for r in opened.find_elements(By.CSS_SELECTOR, ".drow.opdel")]
     assert added == ["+    # add the two numbers", "+    return a + b"]
     assert removed == ["-    return a - b"]
-    _only_local_loads(driver, paths["code"])
+    _only_local_loads(driver, "code")
 
 
 def test_prompt_report(pages):
-    driver, _, paths = pages
-    _open(driver, paths["prompt"])
+    driver, pages = pages
+    _open(driver, pages, "prompt")
     chart = driver.find_element(By.CSS_SELECTOR, "#prompt-accuracy figure.accuracy svg")
     assert _rendered(chart)
     series = {p.get_attribute("data-series") for p in chart.find_elements(By.CSS_SELECTOR,
@@ -161,12 +177,12 @@ def test_prompt_report(pages):
     diffs = driver.find_elements(By.CSS_SELECTOR, "#prompt-diffs .prompt-step")
     assert [d.get_attribute("data-step") for d in diffs] == ["0", "1"]
     assert "List each item" in diffs[0].find_element(By.TAG_NAME, "ins").text
-    _only_local_loads(driver, paths["prompt"])
+    _only_local_loads(driver, "prompt")
 
 
 def test_comparison_page(pages):
-    driver, _, paths = pages
-    _open(driver, paths["compare"])
+    driver, pages = pages
+    _open(driver, pages, "compare")
     settings = driver.find_elements(By.CSS_SELECTOR, "#settings-table tbody tr")
     assert [r.find_element(By.TAG_NAME, "th").text for r in settings] == ["train.label"]
     charts = driver.find_elements(By.CSS_SELECTOR, ".compare-chart svg")
@@ -179,4 +195,4 @@ def test_comparison_page(pages):
     col = head.index("validation (final)")
     assert [r.find_elements(By.CSS_SELECTOR, "th, td")[col].text for r in results] == [
         "0.75", "0.9"]
-    _only_local_loads(driver, paths["compare"])
+    _only_local_loads(driver, "compare")

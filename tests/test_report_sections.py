@@ -16,6 +16,7 @@ from report_support import (
     CODE_FIXED,
     MOLECULE_START,
     PROMPTS,
+    make_answer_run,
     make_code_run,
     make_molecule_run,
     make_prompt_run,
@@ -34,14 +35,26 @@ MAKERS = {"molecule": make_molecule_run, "radiotherapy": make_radiotherapy_run,
           "code": make_code_run, "prompt": make_prompt_run}
 
 
+class Runs(dict):
+    """One run per domain, made on first use (a domain's tool failing fails only its tests)."""
+
+    def __init__(self, factory) -> None:
+        super().__init__()
+        self.factory = factory
+
+    def __missing__(self, name: str) -> Path:
+        directory = self.factory.mktemp(name)
+        MAKERS[name](directory)
+        self[name] = directory
+        return directory
+
+    def items(self):
+        return [(name, self[name]) for name in MAKERS]
+
+
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory) -> dict[str, Path]:
-    out = {}
-    for name, make in MAKERS.items():
-        directory = tmp_path_factory.mktemp(name)
-        make(directory)
-        out[name] = directory
-    return out
+def runs(tmp_path_factory) -> Runs:
+    return Runs(tmp_path_factory)
 
 
 def _view(directory: Path) -> dict:
@@ -184,6 +197,17 @@ def test_prompt_section_diffs_only_accepted_changes(runs):
     assert "<div class='prompt-step' data-step='0'>" in html
     assert "<div class='prompt-step' data-step='2'>" not in html  # step 2 was reverted
     assert PROMPTS[-1] in html and 'data-series="validation"' in html
+
+
+def test_answer_section_by_shape(tmp_path):
+    make_answer_run(tmp_path)
+    view = _view(tmp_path)
+    assert view["domain"] is None  # recognised by its records: steps with answer and vote
+    notebook = build_page_data(tmp_path)["notebook"]
+    assert [s["id"] for s in notebook] == ["answer-steps"]
+    html = htmllib.unescape(str(notebook[0]["html"]))
+    assert "Majority vote: 5 (correct; expected 5)" in html and "What is 2+3?" in html
+    assert html.count("<tr>") == 1 + 3 and "<del>6</del><ins>5</ins>" in html
 
 
 def test_model_text_is_escaped_in_sections(tmp_path):

@@ -7,7 +7,8 @@ Fields read. Prompt: steps ``losses.train_accuracy``/``val_accuracy``/``test_acc
 ``answer``, ``response``, ``correct``), ``parameters.system_prompt``, ``updates[0].old_value``;
 summary ``initial`` (``val``, ``test``), ``final``, ``epochs[]``, ``prompt``; the ``baseline``
 event (``prompt``, ``val_accuracy``, ``test_accuracy``). Answer: steps ``answer``, ``vote``,
-``updates``; summary ``final``, ``votes``, ``correct``; settings ``args.question``/``args.answer``.
+``updates``; summary ``final``, ``votes``, ``correct``; settings ``question``, ``answer`` (or
+``args.question``, ``args.answer``).
 """
 
 from __future__ import annotations
@@ -156,11 +157,15 @@ def _predictions(run: dict) -> Markup:
 
 # -- answer refine --------------------------------------------------------------------------------
 def _answers(run: dict) -> Markup:
-    args = _dict(run["config"].get("args"))
+    config = run["config"]
+    args = {**_dict(config.get("args")),
+            **{k: config[k] for k in ("question", "answer", "choices") if k in config}}
     summary = run["summary"]
     parts = []
     if args.get("question"):
         parts.append(tag("h3", "Question") + pre(args["question"]))
+    if args.get("choices"):
+        parts.append(tag("p", "Choices: " + " · ".join(map(str, args["choices"]))))
     rows, previous, diffs = [], None, []
     for s in run["steps"]:
         answer = s.get("answer") if isinstance(s.get("answer"), str) else ""
