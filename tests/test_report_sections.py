@@ -190,6 +190,28 @@ def test_code_section_tables_and_missing_fields(runs, tmp_path):
     assert CODE_FIXED.splitlines()[1].strip() in html
 
 
+def test_code_bench_lists_problems_and_links_their_reports(tmp_path):
+    import textgrad_sci as tg
+
+    run = tg.Run(tmp_path, {"dataset": "humaneval", "limit": 2})
+    for i, pid in enumerate(["HumanEval/0", "HumanEval/1"]):
+        make_code_run(tmp_path / "problems" / pid.replace("/", "_"))
+        write_report(tmp_path / "problems" / pid.replace("/", "_"))
+        row = {"problem": pid, "steps": 2, "visible_before": False, "visible_after": True,
+               "hidden_before": False, "hidden_after": bool(i), "hidden_passed_before": 0,
+               "hidden_passed_after": i, "hidden_total": 1}
+        with run.step(i) as s:
+            s.record(losses={"hidden_passed_after": i}, problem=pid, row=row, best_code="")
+    run.finish({"problems": 2, "hidden_before": 0.0, "hidden_after": 0.5, "visible_before": 0.0,
+                "visible_after": 1.0})
+    notebook = build_page_data(tmp_path)["notebook"]
+    assert [s["id"] for s in notebook] == ["code-bench"]
+    html = str(notebook[0]["html"])
+    assert html.count("HumanEval/") == 2 and html.count("problems/HumanEval_") == 2
+    assert "50% after refinement" in html
+    assert build_compare_data([tmp_path, tmp_path])["final_rows"][0]["cells"][:2] == ["2", "0"]
+
+
 def test_prompt_section_diffs_only_accepted_changes(runs):
     notebook = build_page_data(runs["prompt"])["notebook"]
     html = "".join(str(s["html"]) for s in notebook)

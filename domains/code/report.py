@@ -18,6 +18,7 @@ the visible tests, when ``summary.tests`` is missing); bench steps: ``row`` (``p
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from textgrad_sci.report.fragments import Markup, badge, details, diff_block, fmt, note, pre, table
@@ -195,7 +196,8 @@ def _bench_table(run: dict) -> Markup:
         if not r:
             continue
         total = r.get("hidden_total")
-        sub = run["path"] / "problems" / str(r.get("problem", "")).replace("/", "_") / "report.html"
+        folder = re.sub(r"[^A-Za-z0-9_.-]+", "_", str(r.get("problem", "")))  # as bench names it
+        sub = run["path"] / "problems" / folder / "report.html"
         link = Markup(f"<a href='{sub.resolve().as_uri()}'>report</a>") if sub.exists() else "—"
         rows.append([r.get("problem"), r.get("steps"),
                      "pass" if r.get("visible_before") else "fail",
