@@ -32,9 +32,33 @@ def coder_engine(fixed_code: str | Callable[[int], str]) -> ScriptedEngine:
 MARKERS = ("/harness.py", "987654", "bwrap")
 
 
+def _parent_and_uid(pid: int) -> tuple[int, int]:
+    with open(f"/proc/{pid}/status") as f:
+        fields = dict(line.split(":", 1) for line in f.read().splitlines() if ":" in line)
+    return int(fields.get("PPid", "0").split()[0]), int(fields.get("Uid", "-1").split()[0])
+
+
+def _started_elsewhere(pid: int) -> bool:
+    """Whether the sandbox process ``pid`` descends from another live process than this one
+    (a sandbox of someone else's run on the same machine; escaped ones hang from init)."""
+    seen = 0
+    try:
+        while seen < 64:
+            parent, uid = _parent_and_uid(pid)
+            if uid != SANDBOX_UID:
+                return pid not in (os.getpid(), 1)
+            if parent <= 1:
+                return False
+            pid, seen = parent, seen + 1
+    except (OSError, ValueError):
+        return False
+    return False
+
+
 def sandbox_processes() -> list[str]:
-    """Live (non-zombie) sandbox processes on the host: those of the sandbox user when the
-    tests run as root, else those whose command line names the harness, bwrap or a marker."""
+    """Live (non-zombie) sandbox processes on the host started by this test process or escaped
+    from it: those of the sandbox user when the tests run as root, else those whose command
+    line names the harness, bwrap or a marker."""
     found = []
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
@@ -51,7 +75,7 @@ def sandbox_processes() -> list[str]:
             continue
         uid = int(fields.get("Uid", "-1").split()[0])
         ours = uid == SANDBOX_UID if os.geteuid() == 0 else any(m in cmdline for m in MARKERS)
-        if ours:
+        if ours and (os.geteuid() != 0 or not _started_elsewhere(int(pid))):
             found.append(f"{pid} {fields.get('Name', '').strip()}")
     return found
 

@@ -1,14 +1,16 @@
-"""Sandboxed execution of generated code: bubblewrap, resource limits, per-test results."""
+"""Sandboxed execution of generated code: bubblewrap, resource limits, per-test results
+judged on the host."""
 
 from .launcher import (
     INSTALL_HINT,
     SANDBOX_UID,
     Limits,
+    Mounts,
     SandboxError,
     SandboxUnavailable,
     find_bwrap,
 )
-from .results import STATUSES, RunResult, TestCase, TestResult
+from .results import STATUSES, VERDICTS, RunResult, TestCase, TestResult
 from .runner import UNSANDBOXED_WARNING, Sandbox
 
 __all__ = [
@@ -16,7 +18,9 @@ __all__ = [
     "SANDBOX_UID",
     "STATUSES",
     "UNSANDBOXED_WARNING",
+    "VERDICTS",
     "Limits",
+    "Mounts",
     "RunResult",
     "Sandbox",
     "SandboxError",

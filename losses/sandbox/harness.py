@@ -1,8 +1,18 @@
-"""The test harness that runs INSIDE the sandbox (stdlib only; ``python -I -S harness.py FD``).
+"""The test harness that runs INSIDE the sandbox (stdlib only; ``python -I -S harness.py FD CTL``).
 
-Protocol: writes ``{"ready": true}`` to fd FD at start, reads one job (marshal) from stdin, writes
-one JSON line per event to FD: ``{"start": i}`` before test ``i``, ``{"result": {...}}`` after
-it, and ``{"done": true}`` at the end. Every line after the first starts with the job's nonce.
+Two processes. The supervisor (trusted harness code only) makes itself non-dumpable (so that
+the runner, the same user, can neither trace it nor open its fds), then forks the runner. It
+holds the results channel FD, which the host opened, and reads the run's nonce from CTL after
+the fork, so neither ever reaches the runner. The runner reads its job from stdin, runs the
+solution and its tests and reports each test to the supervisor on a private pipe: ``R<i>
+<json>`` after test ``i``, ``D`` at the end. The supervisor checks the order (one result per
+test, in order) and writes ``NONCE\tINDEX\tKIND[\tPAYLOAD]`` lines to the channel: ``result``,
+``violation``, then ``done`` or ``exit`` (with the runner's exit status). The first line is
+``ready``.
+
+Expected values never come here: the runner reports each test's value as plain JSON data and
+the host compares. Source tests the host could not split are run here and their verdict is
+reported (the host marks it as a verdict from inside the sandbox).
 """
 
 import _signal as signal  # the C module: "signal" imports enum, which costs start-up
@@ -12,15 +22,21 @@ import marshal
 import math
 import os
 import resource
+import select
 import sys
 import time
 
 SOLUTION = "<solution>"
 TEST = "<test>"
+MAX_DEPTH = 100
 
 
 class _TestTimeout(BaseException):
     """Raised by the per-test timer (a BaseException, so ``except Exception`` does not stop it)."""
+
+
+class _NotPlain(Exception):
+    """A value that is not plain data (the message names its type)."""
 
 
 class _CappedText(io.TextIOBase):
@@ -46,14 +62,6 @@ class _CappedText(io.TextIOBase):
         return text + (f"\n... [{self.dropped} more characters truncated]" if self.dropped else "")
 
 
-def _short(value, cap):
-    try:
-        text = repr(value)
-    except BaseException as err:  # noqa: BLE001 - a hostile __repr__ must not stop the harness
-        text = f"<unrepresentable {type(value).__name__}: {type(err).__name__}>"
-    return text if len(text) <= cap else text[:cap] + f"... [{len(text) - cap} more characters]"
-
-
 def _frames(tb):
     while tb is not None:
         yield tb.tb_frame.f_code.co_filename, tb.tb_lineno, tb.tb_frame.f_code.co_name
@@ -61,7 +69,10 @@ def _frames(tb):
 
 
 def _exception_line(exc):
-    text = str(exc)
+    try:
+        text = str(exc)
+    except BaseException:  # noqa: BLE001 - a hostile __str__ must not stop the harness
+        text = ""
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
@@ -84,23 +95,71 @@ def _trimmed_traceback(exc, sources, max_frames=8):
 _ESCAPES = {i: f"\\u{i:04x}" for i in range(32)}
 _ESCAPES[ord('"')] = '\\"'
 _ESCAPES[ord("\\")] = "\\\\"
+_ESCAPES.update({i: f"\\u{i:04x}" for i in range(0xD800, 0xE000)})  # lone surrogates
+
+
+def _text(value):
+    return '"' + str(value).translate(_ESCAPES) + '"'
+
+
+def _plain(value, depth=0):
+    """``value`` as JSON text if it is plain data (exact bool, int, float, str, None, and lists,
+    tuples and str-keyed dicts of those); else raise :class:`_NotPlain` naming the type. Only
+    exact builtin types are looked at, so no method of the value itself runs."""
+    kind = type(value)
+    if value is None or value is True or value is False:
+        return "null" if value is None else ("true" if value else "false")
+    if kind is int:
+        return int.__repr__(value)
+    if kind is float:
+        if math.isfinite(value):
+            return float.__repr__(value)
+        return "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")
+    if kind is str:
+        return _text(value)
+    if depth > MAX_DEPTH:
+        raise _NotPlain(f"value nested more than {MAX_DEPTH} levels deep")
+    if kind is list or kind is tuple:
+        return "[" + ",".join([_plain(v, depth + 1) for v in value]) + "]"
+    if kind is dict:
+        parts = []
+        for k, v in dict.items(value):
+            if type(k) is not str:
+                raise _NotPlain(f"dict with a {type(k).__name__} key")
+            parts.append(_text(k) + ":" + _plain(v, depth + 1))
+        return "{" + ",".join(parts) + "}"
+    raise _NotPlain(kind.__name__)
+
+
+def _copy(value, depth=0):
+    """A copy of plain data made of exact builtin types (tuples kept), else :class:`_NotPlain`:
+    what test code receives from ``candidate``, so no object of the solution's reaches it."""
+    kind = type(value)
+    if value is None or kind is bool or kind is int or kind is float or kind is str:
+        return value
+    if depth > MAX_DEPTH:
+        raise _NotPlain(f"value nested more than {MAX_DEPTH} levels deep")
+    if kind is list:
+        return [_copy(v, depth + 1) for v in value]
+    if kind is tuple:
+        return tuple([_copy(v, depth + 1) for v in value])
+    if kind is dict:
+        out = {}
+        for k, v in dict.items(value):
+            if type(k) is not str:
+                raise _NotPlain(f"dict with a {type(k).__name__} key")
+            out[k] = _copy(v, depth + 1)
+        return out
+    raise _NotPlain(kind.__name__)
 
 
 def _encode(value):
-    """JSON for the plain values the harness reports (no ``json`` import: it costs start-up)."""
-    if value is None or value is True or value is False:
-        return {None: "null", True: "true", False: "false"}[value]
-    if type(value) is int:
-        return str(value)
-    if type(value) is float:
-        return repr(value) if math.isfinite(value) else "null"
-    if type(value) is str:
-        return '"' + value.translate(_ESCAPES) + '"'
+    """JSON for the harness's own records (strings, numbers, bools, dicts of those)."""
     if isinstance(value, dict):
-        return "{" + ",".join(_encode(str(k)) + ":" + _encode(v) for k, v in value.items()) + "}"
-    if isinstance(value, (list, tuple)):
-        return "[" + ",".join(map(_encode, value)) + "]"
-    return _encode(repr(value))
+        return "{" + ",".join(_text(k) + ":" + _encode(v) for k, v in value.items()) + "}"
+    if isinstance(value, str):
+        return _text(value)
+    return _plain(value)
 
 
 def _status_of(exc):
@@ -111,56 +170,31 @@ def _status_of(exc):
     return "runtime_error"
 
 
-def _plain(value):
-    """Tuples as lists, recursively, so values compare like their JSON form."""
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
-
-
-def _close(a, b, rel, abs_tol):
-    if isinstance(a, bool) or isinstance(b, bool):
-        return a == b
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return math.isclose(a, b, rel_tol=rel, abs_tol=abs_tol)
-    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return len(a) == len(b) and all(_close(x, y, rel, abs_tol) for x, y in zip(a, b))  # noqa: B905
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_close(a[k], b[k], rel, abs_tol) for k in a)
-    return a == b
-
-
-def _equal(actual, expected, compare, tol):
-    if compare == "float":
-        return _close(actual, expected, tol, tol)
-    if compare == "unordered":
-        if not isinstance(actual, (list, tuple)):
-            return False
-        return sorted(map(_encode, map(_plain, actual))) == sorted(
-            map(_encode, map(_plain, expected))
-        )
-    return _plain(actual) == _plain(expected)
-
-
 class _Runner:
-    def __init__(self, job, emit):
-        self.job, self.emit = job, emit
-        self.cap = job.get("value_chars", 300)
+    """Loads the solution and runs one test at a time (in the runner process)."""
+
+    def __init__(self, job):
+        self.job = job
         self.io_cap = job.get("output_chars", 2000)
         self.sources = {SOLUTION: job["code"].splitlines()}
         self.globals = None
         self.entry = None
+        self.compiled = {}
 
-    def _capture(self, fn):
-        """Run ``fn`` with stdout/stderr captured; return (value, error, out, err, seconds)."""
+    def candidate(self, *args, **kwargs):
+        """The entry point as test code sees it: its result copied as plain data."""
+        return _copy(self.entry(*args, **kwargs))
+
+    def _capture(self, fn, seconds):
+        """Run ``fn`` under the per-test timer with stdout/stderr captured; return
+        (value, error, out, err, seconds)."""
         out, err = _CappedText(self.io_cap), _CappedText(self.io_cap)
         old = sys.stdout, sys.stderr
         sys.stdout, sys.stderr = out, err
         started = time.perf_counter()
         value = error = None
         try:
+            signal.setitimer(signal.ITIMER_REAL, seconds)
             value = fn()
         except BaseException as exc:  # noqa: BLE001 - every failure becomes a result
             error = exc
@@ -169,15 +203,14 @@ class _Runner:
             sys.stdout, sys.stderr = old
         return value, error, out.getvalue(), err.getvalue(), time.perf_counter() - started
 
-    def _timed(self, fn, seconds):
-        def run():
-            signal.setitimer(signal.ITIMER_REAL, seconds)
-            return fn()
-
-        return self._capture(run)
+    def _code(self, source, mode):
+        key = (source, mode)
+        if key not in self.compiled:
+            self.compiled[key] = compile(source, TEST, mode)
+        return self.compiled[key]
 
     def load(self):
-        """Compile and execute the solution; return a failure result template or None."""
+        """Compile and execute the solution; return a failure record or None."""
         try:
             code = compile(self.job["code"], SOLUTION, "exec")
         except (SyntaxError, ValueError) as exc:
@@ -187,8 +220,10 @@ class _Runner:
             msg = f"{type(exc).__name__}: {getattr(exc, 'msg', exc)}"
             detail = f"line {line}: {text}\n{msg}" if line else msg
             return {"status": "compile_error", "error": msg, "traceback": detail}
+        for path in self.job.get("sys_path", ()):
+            sys.path.append(path)
         self.globals = {"__name__": "__solution__", "__builtins__": builtins}
-        _, error, out, err, secs = self._timed(
+        _, error, out, err, _secs = self._capture(
             lambda: exec(code, self.globals), self.job.get("load_timeout", 5.0)
         )
         if error is None:
@@ -196,7 +231,7 @@ class _Runner:
         if error is not None:
             return {
                 "status": _status_of(error),
-                "error": f"while loading the solution: {type(error).__name__}: {error}",
+                "error": "while loading the solution: " + _exception_line(error),
                 "traceback": _trimmed_traceback(error, self.sources),
                 "stdout": out,
                 "stderr": err,
@@ -221,74 +256,83 @@ class _Runner:
             self.entry = obj
         return None
 
-    def run_test(self, index, test):
+    def run_test(self, test):
+        """One test's record: its plain value (or why there is none), output and time."""
         timeout = float(test.get("timeout") or self.job.get("test_timeout", 2.0))
-        result = {"index": index, "name": test.get("name", f"test {index + 1}")}
-        if "source" in test:
-            result.update(self._source_test(test, timeout))
+        kind = test.get("kind")
+        if kind == "exec":
+            return self._exec_test(test, timeout)
+        if kind == "call":
+            args, kwargs = test.get("args", []), test.get("kwargs", {})
+
+            def value():
+                return _plain(self.entry(*args, **kwargs))
+        else:  # "eval": bind names, run the setup, evaluate an expression
+            self.sources[TEST] = (test.get("setup", "") + "\n" + test["expr"]).splitlines()
+
+            def value():
+                namespace = dict(self.globals)
+                namespace["candidate"] = self.candidate
+                namespace.update(test.get("bind", {}))
+                if test.get("setup"):
+                    exec(self._code(test["setup"], "exec"), namespace)
+                return _plain(eval(self._code(test["expr"], "eval"), namespace))
+
+        encoded, error, out, err, secs = self._capture(value, timeout)
+        record = {"stdout": out, "stderr": err, "time_s": round(secs, 6)}
+        if isinstance(error, _NotPlain):
+            record["not_plain"] = str(error.args[0] if error.args else "object")
+        elif error is not None:
+            record.update(self._failure(error))
         else:
-            result.update(self._io_test(test, timeout))
-        return result
+            record["value"] = _Raw(encoded)
+        return record
 
-    def _io_test(self, test, timeout):
-        args, kwargs = test.get("args", []), test.get("kwargs", {})
-        shown = ", ".join([_short(a, self.cap) for a in args])
-        shown += "".join(f", {k}={_short(v, self.cap)}" for k, v in kwargs.items())
-        value, error, out, err, secs = self._timed(lambda: self.entry(*args, **kwargs), timeout)
-        result = {"input": shown.lstrip(", "), "expected": _short(test.get("expected"), self.cap)}
-        return self._finish(result, value, error, out, err, secs, test, test.get("expected"))
-
-    def _source_test(self, test, timeout):
+    def _exec_test(self, test, timeout):
         source = test["source"]
         self.sources[TEST] = source.splitlines()
-        result = {"input": source if len(source) <= self.cap else source[: self.cap] + " ..."}
-        namespace = dict(self.globals)
-        namespace["candidate"] = self.entry
-        split = test.get("split")  # "assert LEFT == RIGHT", split by the host
-        if split:
-
-            def run():
-                exec(compile(split["setup"], TEST, "exec"), namespace)
-                left = eval(compile(split["left"], TEST, "eval"), namespace)
-                right = eval(compile(split["right"], TEST, "eval"), namespace)
-                return left, right
-
-            value, error, out, err, secs = self._timed(run, timeout)
-            actual, expected = value if error is None else (None, None)
-            result["expected"] = _short(expected, self.cap) if error is None else ""
-            return self._finish(result, actual, error, out, err, secs, test, expected)
         try:
-            code = compile(source, TEST, "exec")
+            code = self._code(source, "exec")
         except SyntaxError as exc:
-            return {**result, "status": "runtime_error", "error": f"bad test: {exc}"}
-        value, error, out, err, secs = self._timed(lambda: exec(code, namespace), timeout)
-        if isinstance(error, AssertionError):
-            result.update(status="wrong_answer", error="the assertion failed")
-            result.update(stdout=out, stderr=err, time_s=secs)
-            result["traceback"] = _trimmed_traceback(error, self.sources)
-            return result
-        return self._finish(result, None, error, out, err, secs, None, None)
+            return {"status": "runtime_error", "error": f"bad test: {exc}"}
+        namespace = dict(self.globals)
+        namespace["candidate"] = self.candidate
+        _, error, out, err, secs = self._capture(lambda: exec(code, namespace), timeout)
+        record = {"stdout": out, "stderr": err, "time_s": round(secs, 6)}
+        if isinstance(error, _NotPlain):
+            record["not_plain"] = str(error.args[0] if error.args else "object")
+        elif isinstance(error, AssertionError):
+            record.update(status="wrong_answer", error="the assertion failed")
+            record["traceback"] = _trimmed_traceback(error, self.sources)
+        elif error is not None:
+            record.update(self._failure(error))
+        else:
+            record["status"] = "passed"
+        return record
 
-    def _finish(self, result, actual, error, out, err, secs, test, expected):
-        result.update(stdout=out, stderr=err, time_s=round(secs, 6))
-        if error is not None:
-            result["status"] = _status_of(error)
-            result["error"] = f"{type(error).__name__}: {_short(str(error), self.cap)[1:-1]}"
-            if isinstance(error, _TestTimeout):
-                result["error"] = "the test ran past its time limit"
-            result["traceback"] = _trimmed_traceback(error, self.sources)
-            return result
-        result["actual"] = _short(actual, self.cap)
-        if test is None:
-            result["status"] = "passed"
-            return result
-        try:
-            ok = _equal(actual, expected, test.get("compare", "exact"), test.get("tol", 1e-6))
-        except BaseException as exc:  # noqa: BLE001 - a hostile __eq__ must not stop the harness
-            ok = False
-            result["error"] = f"comparison failed: {type(exc).__name__}"
-        result["status"] = "passed" if ok else "wrong_answer"
-        return result
+    def _failure(self, error):
+        if isinstance(error, _TestTimeout):
+            message = "the test ran past its time limit"
+        else:
+            line = _exception_line(error)
+            cap = self.job.get("value_chars", 300)
+            message = line if len(line) <= cap else line[:cap] + " ..."
+        return {
+            "status": _status_of(error),
+            "error": message,
+            "traceback": _trimmed_traceback(error, self.sources),
+        }
+
+
+class _Raw(str):
+    """JSON text already encoded (a plain value)."""
+
+
+def _record(record):
+    parts = []
+    for k, v in record.items():
+        parts.append(_text(k) + ":" + (str.__str__(v) if type(v) is _Raw else _encode(v)))
+    return "{" + ",".join(parts) + "}"
 
 
 def _apply_rlimits(limits):
@@ -298,36 +342,147 @@ def _apply_rlimits(limits):
         resource.setrlimit(getattr(resource, "RLIMIT_" + name), (soft, hard))
 
 
-def main():
-    result_fd = int(sys.argv[1])
-    out = os.fdopen(
-        os.dup(result_fd), "w", buffering=1, encoding="utf-8", errors="backslashreplace"
-    )
-    os.close(result_fd)
-    nonce = ""
+def _write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
-    def emit(record):
-        out.write(nonce + _encode(record) + "\n")
+
+def _read_all(fd):
+    chunks = []
+    while True:
+        chunk = os.read(fd, 1 << 20)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
+def _runner_main(job_fd, report_fd):
+    """The runner process: its job comes from the host on stdin, its reports go to the
+    supervisor."""
+    job = marshal.loads(_read_all(job_fd))  # the host's job (stdin)
+
+    def report(line):
+        _write_all(report_fd, (line + "\n").encode("utf-8", "backslashreplace"))
 
     def on_alarm(signum, frame):
         raise _TestTimeout()
 
     signal.signal(signal.SIGALRM, on_alarm)
-    emit({"ready": True})
-    job = marshal.loads(sys.stdin.buffer.read())  # written by the trusted host
-    nonce = job.get("nonce", "")
     _apply_rlimits(job.get("rlimits") or {})
-    runner = _Runner(job, emit)
+    runner = _Runner(job)
     failure = runner.load()
-    tests = job.get("tests", [])
-    for index, test in enumerate(tests):
-        if failure is not None:
-            emit({"result": {"index": index, "name": test.get("name"), **failure}})
-            continue
-        emit({"start": index})
-        emit({"result": runner.run_test(index, test)})
-    emit({"done": True})
-    out.flush()
+    for index, test in enumerate(job.get("tests", [])):
+        record = failure if failure is not None else runner.run_test(test)
+        report(f"R{index} " + _record(record))
+    report("D")
+
+
+def _nondumpable():
+    """PR_SET_DUMPABLE 0: the runner (same user) can neither ptrace this process nor open its
+    /proc files (fds, memory). Through ``_ctypes`` directly: ``ctypes`` costs start-up."""
+    import _ctypes
+
+    prctl = _ctypes.dlsym(_ctypes.dlopen(None, 2), "prctl")
+    if _ctypes.call_function(prctl, (4, 0, 0, 0, 0)) != 0:
+        raise OSError("prctl(PR_SET_DUMPABLE) failed")
+
+
+class _Supervisor:
+    """Relays the runner's reports to the channel, checking their order."""
+
+    def __init__(self, channel_fd, pid, n_tests, nonce, line_cap):
+        self.fd, self.pid, self.n, self.nonce, self.cap = channel_fd, pid, n_tests, nonce, line_cap
+        self.next, self.done = 0, False
+        self.status = None
+
+    def send(self, index, kind, payload=b""):
+        line = self.nonce + b"\t" + str(index).encode() + b"\t" + kind
+        _write_all(self.fd, line + (b"\t" + payload if payload else b"") + b"\n")
+
+    def handle(self, line):
+        """Forward one report; return False (after sending a violation) when it is out of
+        order or malformed."""
+        head, _, payload = line.partition(b" ")
+        tag, number = head[:1], head[1:]
+        index = int(number) if number.isdigit() and len(number) < 9 else -1
+        if tag == b"R" and index == self.next < self.n and payload:
+            self.next += 1
+            self.send(index, b"result", payload)
+            return True
+        if tag == b"D" and not number and not payload and self.next == self.n:
+            self.done = True
+            return True
+        self.send(self.next, b"violation", b"the runner reported out of order: " + line[:40])
+        return False
+
+    def relay(self, report_fd):
+        buf = bytearray()
+        while not self.done:
+            if not select.select([report_fd], [], [], 0.05)[0]:
+                if self.status is None:
+                    ended, status = os.waitpid(self.pid, os.WNOHANG)
+                    if ended:  # a grandchild may still hold the pipe open: read what is left
+                        self.status = status
+                        continue
+                    continue
+                return
+            chunk = os.read(report_fd, 1 << 20)
+            if not chunk:
+                return
+            buf += chunk
+            while not self.done:
+                end = buf.find(b"\n")
+                if end < 0:
+                    break
+                line = bytes(buf[:end])
+                del buf[: end + 1]
+                if not self.handle(line):
+                    return
+            if len(buf) > self.cap:
+                self.send(self.next, b"violation", b"a report longer than the limit")
+                return
+
+    def finish(self):
+        """``done``, or ``exit`` with the runner's exit status (killed when it still runs)."""
+        if self.done:
+            self.send("-", b"done")
+            return
+        if self.status is None:
+            try:
+                os.kill(self.pid, 9)
+            except OSError:
+                pass
+            self.status = os.waitpid(self.pid, 0)[1]
+        self.send("-", b"exit", str(os.waitstatus_to_exitcode(self.status)).encode())
+
+
+def main():
+    channel_fd, control_fd = int(sys.argv[1]), int(sys.argv[2])
+    _nondumpable()  # before the fork: the runner inherits it and cannot trace this process
+    report_r, report_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the runner: nothing of the channel or the nonce ever reaches it
+        code = 0
+        try:
+            os.close(channel_fd)
+            os.close(control_fd)
+            os.close(report_r)
+            _runner_main(0, report_w)
+        except BaseException:  # noqa: BLE001 - the supervisor reports the exit status
+            code = 70
+        os._exit(code)
+    os.close(report_w)
+    null = os.open("/dev/null", os.O_RDONLY)
+    os.dup2(null, 0)  # the job on stdin is the runner's
+    os.close(null)
+    _write_all(channel_fd, b"ready\n")
+    control = _read_all(control_fd).split()  # from the host: NONCE TESTS REPORT_BYTES
+    os.close(control_fd)
+    nonce, n_tests, cap = control[0], int(control[1]), int(control[2])
+    supervisor = _Supervisor(channel_fd, pid, n_tests, nonce, cap)
+    supervisor.relay(report_r)
+    supervisor.finish()
 
 
 if __name__ == "__main__":

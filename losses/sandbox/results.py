@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import ast
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
 from typing import Any
 
+VERDICTS = ("host", "sandbox")  # who decided a test: the host compared, or the sandbox asserted
 STATUSES = (
     "passed",
     "wrong_answer",
@@ -18,35 +18,18 @@ STATUSES = (
 )
 
 
-@lru_cache(maxsize=4096)
-def split_assert(source: str) -> dict | None:
-    """For tests ending in ``assert LEFT == RIGHT``: the setup before it and both sides as
-    source text, so the sandbox reports actual and expected values (None for other tests)."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return None
-    last = tree.body[-1] if tree.body else None
-    if not (
-        isinstance(last, ast.Assert)
-        and isinstance(last.test, ast.Compare)
-        and len(last.test.ops) == 1
-        and isinstance(last.test.ops[0], ast.Eq)
-    ):
-        return None
-    left = ast.get_source_segment(source, last.test.left)
-    right = ast.get_source_segment(source, last.test.comparators[0])
-    if left is None or right is None:
-        return None
-    setup = ast.unparse(ast.Module(body=tree.body[:-1], type_ignores=[]))
-    return {"setup": setup, "left": f"({left})", "right": f"({right})"}
-
-
 @dataclass
 class TestCase:
-    """One test: either a call ``entry(*args, **kwargs)`` compared with ``expected`` (``compare``:
-    "exact", "float" within ``tol``, or "unordered"), or Python ``source`` (asserts) run with
-    ``candidate`` bound to the entry point."""
+    """One test. Its expected value stays on the host, which compares it with the plain value
+    the sandbox reports (``compare``: "exact", "float" within ``tol``, or "unordered"; or a
+    host-side ``check(actual, expected)`` that raises AssertionError on a wrong answer).
+
+    What runs in the sandbox is one of: a call ``entry(*args, **kwargs)``; an expression
+    ``expr`` after ``setup`` code, with ``bind`` names bound and ``candidate`` being the entry
+    point; or Python ``source`` with asserts (split into setup, expression and expected value
+    where its last statement allows, else run whole there, a verdict from inside the sandbox).
+    ``display`` replaces the shown input; ``check_id`` names the check (for cache keys).
+    """
 
     __test__ = False  # not a pytest class
 
@@ -58,16 +41,24 @@ class TestCase:
     compare: str = "exact"
     tol: float = 1e-6
     timeout: float | None = None
+    setup: str = ""
+    expr: str | None = None
+    bind: dict = field(default_factory=dict)
+    display: str = ""
+    check: Callable[[Any, Any], Any] | None = field(default=None, repr=False, compare=False)
+    check_id: str = ""
 
     def to_job(self) -> dict:
+        """The whole test as data (expected value included: for cache keys, never the sandbox;
+        what enters the sandbox is built by ``verdict.prepare``)."""
         job: dict[str, Any] = {"name": self.name, "compare": self.compare, "tol": self.tol}
         if self.timeout:
             job["timeout"] = self.timeout
         if self.source is not None:
             job["source"] = self.source
-            split = split_assert(self.source)
-            if split:
-                job["split"] = split
+        elif self.expr is not None:
+            job.update(setup=self.setup, expr=self.expr, bind=dict(self.bind))
+            job.update(expected=self.expected, check_id=self.check_id)
         else:
             job.update(args=list(self.args), kwargs=dict(self.kwargs), expected=self.expected)
         return job
@@ -99,6 +90,7 @@ class TestResult:
     error: str = ""
     traceback: str = ""
     time_s: float = 0.0
+    verdict: str = "host"
 
     @property
     def passed(self) -> bool:
@@ -129,6 +121,16 @@ class RunResult:
         return len(self.tests)
 
     @property
+    def host_passed(self) -> int:
+        """Tests passed by the host's own comparison (what a gate or benchmark should count)."""
+        return sum(t.passed and t.verdict == "host" for t in self.tests)
+
+    @property
+    def sandbox_verdicts(self) -> int:
+        """Tests whose verdict came from inside the sandbox (asserts the host could not split)."""
+        return sum(t.verdict == "sandbox" for t in self.tests)
+
+    @property
     def all_passed(self) -> bool:
         return bool(self.tests) and self.passed == self.total
 
@@ -144,5 +146,5 @@ class RunResult:
 
     def to_dict(self) -> dict:
         d = asdict(self)
-        d.update(passed=self.passed, total=self.total)
+        d.update(passed=self.passed, total=self.total, host_passed=self.host_passed)
         return d

@@ -6,7 +6,6 @@ wait (idle, before any code arrives) for their one job, which hides the start-up
 
 from __future__ import annotations
 
-import json
 import marshal
 import os
 import secrets
@@ -21,20 +20,24 @@ import warnings
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
+from .channel import assemble, parse
 from .launcher import (
     ENV,
-    HARNESS,
     SANDBOX_UID,
     Limits,
+    Mounts,
     SandboxError,
     bwrap_argv,
     find_bwrap,
+    harness_name,
+    harness_pyc,
     plain_argv,
     rlimits,
     sandbox_python,
     user_args,
 )
-from .results import RunResult, TestCase, TestResult
+from .results import RunResult, TestCase
+from .verdict import prepare
 
 UNSANDBOXED_WARNING = (
     "RUNNING GENERATED CODE WITHOUT A SANDBOX: it can read your files and secrets and use the "
@@ -47,16 +50,29 @@ class _Process:
 
     def __init__(self, sandbox: Sandbox):
         read_fd, write_fd = os.pipe()
-        extra: list[int] = []
+        control_r, control_w = os.pipe()
+        extra: list[int] = [control_r]
         try:
             if sandbox.sandboxed:
-                harness_r, harness_w = os.pipe()
-                os.write(harness_w, HARNESS.encode())
-                os.close(harness_w)
-                extra = [harness_r]
-                argv = bwrap_argv(sandbox.python, sandbox.limits, write_fd, harness_r)
+                mounts = sandbox.mounts
+                harness = harness_pyc(sandbox.python)
+                for data in [harness] + [t.encode() for _dst, t in mounts.files]:
+                    data_r, data_w = os.pipe()
+                    os.write(data_w, data)  # small files: they fit the pipe's buffer
+                    os.close(data_w)
+                    extra.append(data_r)
+                argv = bwrap_argv(
+                    sandbox.python,
+                    sandbox.limits,
+                    write_fd,
+                    control_r,
+                    extra[1],
+                    mounts,
+                    tuple(extra[2:]),
+                    harness_name(harness),
+                )
             else:
-                argv = plain_argv(sandbox.python, write_fd)
+                argv = plain_argv(sandbox.python, write_fd, control_r)
             self.popen = subprocess.Popen(
                 argv,
                 stdin=subprocess.PIPE,
@@ -70,11 +86,26 @@ class _Process:
             )
         except BaseException:
             os.close(read_fd)
+            os.close(control_w)
             raise
         finally:
             for fd in (write_fd, *extra):
                 os.close(fd)
         self.results_fd = read_fd
+        self.control_fd = control_w
+
+    def send_control(self, line: bytes) -> None:
+        """The supervisor's part of the job (the nonce): small, so it fits the pipe's buffer."""
+        try:
+            os.write(self.control_fd, line)
+        except OSError:
+            pass
+        self.close_control()
+
+    def close_control(self) -> None:
+        if self.control_fd >= 0:
+            os.close(self.control_fd)
+            self.control_fd = -1
 
     def kill(self) -> None:
         """SIGKILL bubblewrap's whole process group (its sandbox init included: the sandbox's
@@ -99,6 +130,7 @@ class _Process:
                 stream.close()
             except OSError:
                 pass
+        self.close_control()
         try:
             os.close(self.results_fd)
         except OSError:
@@ -114,7 +146,8 @@ class Sandbox:
     """Runs a solution against tests, each run in a fresh bubblewrap sandbox.
 
     limits: see :class:`Limits`. warm: sandboxes kept started ahead of time (0 starts each run
-    cold). python: the interpreter inside the sandbox. Running without bubblewrap needs the
+    cold). python: the interpreter inside the sandbox. mounts: extra read-only content (a
+    library the tests import). Running without bubblewrap needs the
     explicit ``allow_unsandboxed_execution_i_understand_the_risk=True``.
     """
 
@@ -125,9 +158,11 @@ class Sandbox:
         warm: int = 0,
         python: str | None = None,
         uid: int = SANDBOX_UID,
+        mounts: Mounts | None = None,
         allow_unsandboxed_execution_i_understand_the_risk: bool = False,
     ) -> None:
         self.limits = limits or Limits()
+        self.mounts = mounts or Mounts()
         self.sandboxed = not allow_unsandboxed_execution_i_understand_the_risk
         self.python = sandbox_python(python) if self.sandboxed else ""
         self.uid: int | None = uid
@@ -231,23 +266,28 @@ class Sandbox:
         """Run ``code`` against ``tests``; every failure of the code becomes a test status.
         Raises :class:`SandboxError` only when the sandbox itself cannot run."""
         cases = [t if isinstance(t, TestCase) else TestCase.from_dict(t) for t in tests]
-        nonce = secrets.token_hex(8)
+        nonce = secrets.token_hex(16)
         limits = self.limits
+        preps = [prepare(c, limits.value_chars) for c in cases]
         job = {
-            "nonce": nonce,
             "code": code,
             "entry_point": entry_point,
-            "tests": [c.to_job() for c in cases],
+            "tests": [p.job for p in preps],
             "test_timeout": limits.test_timeout_s,
             "load_timeout": limits.test_timeout_s,
             "rlimits": rlimits(limits, self.sandboxed),
             "value_chars": limits.value_chars,
             "output_chars": limits.output_chars,
+            "report_bytes": limits.report_bytes,
+            "sys_path": list(self.mounts.sys_path if self.sandboxed else self.mounts.host_sys_path),
         }
+        # The nonce goes to the supervisor only (control pipe); the runner gets the job (stdin).
+        control = f"{nonce} {len(cases)} {limits.report_bytes}\n".encode()
+        payload = (control, marshal.dumps(job))
         for attempt in range(2):
             proc = self._take()
             try:
-                return self._collect(proc, job, cases, nonce)
+                return self._collect(proc, payload, preps, cases, nonce)
             except SandboxError:
                 if attempt == 1:
                     raise
@@ -262,11 +302,19 @@ class Sandbox:
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
             return list(pool.map(lambda job: self.run(*job), jobs))
 
-    def _collect(self, proc: _Process, job: dict, cases: list[TestCase], nonce: str) -> RunResult:
+    def _collect(
+        self,
+        proc: _Process,
+        payload: tuple[bytes, bytes],
+        preps: list,
+        cases: list[TestCase],
+        nonce: str,
+    ) -> RunResult:
         started = time.perf_counter()
         deadline = started + self.limits.wall_for(len(cases))
-        payload = marshal.dumps(job)
-        writer = threading.Thread(target=_feed, args=(proc.popen.stdin, payload), daemon=True)
+        ending = nonce.encode() + b"\t-\t"
+        proc.send_control(payload[0])
+        writer = threading.Thread(target=_feed, args=(proc.popen.stdin, payload[1]), daemon=True)
         writer.start()
         sel = selectors.DefaultSelector()
         buffers = {"out": bytearray(), "err": bytearray(), "res": bytearray()}
@@ -274,7 +322,7 @@ class Sandbox:
         sel.register(proc.popen.stderr, selectors.EVENT_READ, "err")
         sel.register(proc.results_fd, selectors.EVENT_READ, "res")
         cap = self.limits.output_bytes
-        results_cap = (1 << 20) + len(cases) * 4 * (self.limits.output_chars + 1000)
+        results_cap = self.limits.report_bytes + len(cases) * 4 * (self.limits.output_chars + 1000)
         killed, done, ready = "", False, False
         open_streams = 3
         while open_streams and not done:
@@ -298,8 +346,8 @@ class Sandbox:
                     killed = "results_flood"
                     break
                 if key.data == "res":
-                    done = b'"done": true' in buf[-64:] or b'"done":true' in buf[-64:]
-                    ready = ready or b'"ready"' in buf[:64]
+                    ready = ready or buf.startswith(b"ready\n")
+                    done = buf.endswith(b"\n") and ending in buf[-120:]
             if proc.popen.poll() is not None and not done and open_streams:
                 # The process ended: read what is left without waiting for grandchildren.
                 _drain(sel, buffers, cap)
@@ -313,8 +361,8 @@ class Sandbox:
         stderr = buffers["err"].decode("utf-8", "replace")
         if not ready and not killed:
             raise SandboxError(f"the sandbox did not start: {stderr.strip() or exit_code}")
-        events = _parse(buffers["res"], nonce)
-        tests = _assemble(events, cases, killed, exit_code, done, self.limits)
+        channel = parse(bytes(buffers["res"]), nonce, len(cases))
+        tests = assemble(preps, cases, channel, killed, exit_code, self.limits)
         return RunResult(
             tests=tests,
             wall_s=wall,
@@ -348,79 +396,3 @@ def _drain(sel: selectors.BaseSelector, buffers: dict, cap: int) -> None:
 def _text(buf: bytearray, cap: int) -> str:
     text = buf.decode("utf-8", "replace")
     return text + "\n... [output truncated]" if len(buf) >= cap else text
-
-
-def _parse(raw: bytearray, nonce: str) -> list[dict]:
-    events = []
-    for line in raw.decode("utf-8", "replace").splitlines():
-        if not line.startswith(nonce):
-            continue
-        try:
-            events.append(json.loads(line[len(nonce) :]))
-        except json.JSONDecodeError:
-            continue
-    return events
-
-
-def _death(killed: str, exit_code: int | None, limits: Limits, wall: float) -> tuple[str, str]:
-    """The status and message for the test that was running when the process ended."""
-    if killed == "wall_clock":
-        return "time_limit", (
-            f"killed after the run's wall-clock limit of {wall:g} s "
-            "(an endless loop, possibly one that catches the timeout)"
-        )
-    if killed == "results_flood":
-        return "runtime_error", "killed: the code flooded the harness's results channel"
-    sig = -exit_code if exit_code is not None and exit_code < 0 else None
-    if exit_code is not None and exit_code > 128:
-        sig = exit_code - 128
-    if sig == signal.SIGXCPU:
-        return "time_limit", f"killed after its CPU limit of {limits.cpu_s} s"
-    if sig == signal.SIGKILL:
-        return "memory_limit", "killed by SIGKILL (most likely out of memory)"
-    if sig is not None:
-        return "runtime_error", f"the process crashed with {signal.Signals(sig).name}"
-    return "runtime_error", (
-        f"the process exited with code {exit_code} during this test (exit() or os._exit())"
-    )
-
-
-def _shown(case: TestCase) -> str:
-    return case.source if case.source is not None else repr(case.args)[1:-1]
-
-
-def _assemble(
-    events: list[dict],
-    cases: list[TestCase],
-    killed: str,
-    exit_code: int | None,
-    done: bool,
-    limits: Limits,
-) -> list[TestResult]:
-    results: dict[int, TestResult] = {}
-    running = None
-    fields = set(TestResult.__dataclass_fields__)
-    for event in events:
-        if "start" in event:
-            running = event["start"]
-        elif "result" in event:
-            r = event["result"]
-            index = int(r.get("index", 0))
-            r["name"] = r.get("name") or cases[index].name or f"test {index + 1}"
-            r["input"] = r.get("input") or _shown(cases[index])
-            results[index] = TestResult(**{k: v for k, v in r.items() if k in fields})
-            running = None
-    out = []
-    wall = limits.wall_for(len(cases))
-    for index, case in enumerate(cases):
-        if index in results:
-            out.append(results[index])
-            continue
-        name = case.name or f"test {index + 1}"
-        shown = _shown(case)
-        if index == running or (running is None and not done and index == len(results)):
-            status, error = _death(killed, exit_code, limits, wall)
-        else:
-            status, error = "not_run", "not run: the sandbox stopped at an earlier test"
-        out.append(TestResult(index=index, name=name, status=status, input=shown, error=error))
-    return out
