@@ -48,6 +48,12 @@ def test_validator_and_format_reject_bad_code():
     assert CodeFormat().parse(rambling) == "def f():\n    return 2\n"
     with pytest.raises(FormatError, match="never closed"):
         CodeFormat().parse("<CODE>def f():\n    return 2\n\nThis code is")
+    # generation stopped at the closing fence (CODE_STOP): the code before it, if it compiles
+    assert CodeFormat().parse("<CODE>\ndef f():\n    return 3") == "def f():\n    return 3\n"
+    with pytest.raises(FormatError, match="never closed"):
+        CodeFormat().parse("<CODE>\ndef f(:\n    return 3")
+    with pytest.raises(FormatError, match="empty"):
+        CodeFormat().parse("<CODE>\n")
 
 
 def test_scripted_refinement_fixes_the_code_and_reports_hidden_tests(tmp_path, two_sum, sandbox):

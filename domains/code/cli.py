@@ -21,8 +21,9 @@ from .problems import ProblemError, load_dataset, load_problems
 class CodeConfig:
     """The settings of a code run (refine one problem, or bench a dataset)."""
 
-    steps: int = setting(5, "refinement steps per problem")
-    max_tokens: int = setting(512, "per model answer")
+    steps: int = setting(5, "refinement steps per problem", local=1)
+    max_tokens: int = setting(512, "per model answer", local=192)
+    retries: int = setting(2, "times a malformed or non-compiling update is sent back", local=0)
     critique: bool = setting(True, "feedback from test results only (no reviewer model)")
     test_timeout: float = setting(2.0, "seconds per test")
     workers: int = setting(1, "warm sandboxes kept ready")
@@ -42,6 +43,12 @@ class BenchConfig(CodeConfig):
     limit: int = setting(20, "how many problems")
 
 
+COST = ("Cost per problem: model calls 1 (first code, unless the problem has one; bench always "
+        "asks) + per step up to 1 critique + 1 to 1+RETRIES updates, until the visible tests "
+        "pass; tool evaluations: one sandbox run of the visible tests per distinct code, and "
+        "the hidden tests on the first and best code.")
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("code", help="refine code solutions against sandboxed tests")
     sub = parser.add_subparsers(dest="code_command", metavar="ACTION", required=True)
@@ -49,7 +56,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ("refine", RefineConfig, refine_command, "test-time refinement of one problem's solution"),
         ("bench", BenchConfig, bench_command, "refine every problem of a dataset; pass rates"),
     ):
-        command = sub.add_parser(name, help=text)
+        command = sub.add_parser(name, help=text, description=f"{text}. {COST}")
         options.add_config_options(command, cls)
         options.add_run_options(command, f"code-{name}")
         command.set_defaults(handler=handler)
@@ -101,7 +108,8 @@ def refine_command(args: argparse.Namespace) -> int:
     engine = _engine(run, spec)
     with sandbox:
         result = refine(problem, engine, sandbox, run, config.steps, config.critique,
-                        config.max_tokens, progress=not args.quiet, finish=True)
+                        config.max_tokens, progress=not args.quiet,
+                        max_retries=config.retries, finish=True)
     count = lambda s: f"{s.get('passed', 0)}/{s.get('total', 0)}"  # noqa: E731
     print(align([("", "visible", "hidden"),
                  ("before", count(result.visible_before), count(result.hidden_before)),
@@ -127,7 +135,7 @@ def bench_command(args: argparse.Namespace) -> int:
     engine = _engine(run, spec)
     with sandbox:
         rows = bench(problems, engine, sandbox, run, config.steps, config.critique,
-                     config.max_tokens, progress=not args.quiet)
+                     config.max_tokens, max_retries=config.retries, progress=not args.quiet)
     plot_bench(rows, Path(run.path) / "plots" / "pass_rates.png")
     print(table(rows))
     finish_run(run, summarize(rows).to_dict())

@@ -36,11 +36,16 @@ def strip_fences(text: str) -> str:
     return match.group(1) if match else text
 
 
+# Generation stops at the end of the code: small models close it with a fence, then keep talking.
+CODE_STOP = ("\n```\n",)
+
+
 @dataclass(frozen=True)
 class CodeFormat(TagFormat):
     """Code between ``<CODE>`` tags; a Markdown fence inside the tags is removed. Small models
     often end the code with a closing fence instead of ``</CODE>`` and keep talking: then the
-    code is what stands between ``<CODE>`` and that fence."""
+    code is what stands between ``<CODE>`` and that fence. An answer cut at that fence (the
+    :data:`CODE_STOP` sequence) is accepted when what it holds compiles."""
 
     tag: str = "CODE"
 
@@ -51,9 +56,13 @@ class CodeFormat(TagFormat):
         body = text[opened.end() :].lstrip("\n")
         body = re.sub(r"^```[a-zA-Z0-9_+-]*[ \t]*\n", "", body)
         fence = re.search(r"^```", body, re.MULTILINE)
-        if fence is None:
-            raise FormatError(f"the answer opened <{self.tag}> but never closed it")
-        return body[: fence.start()]
+        if fence is not None:
+            return body[: fence.start()]
+        try:
+            compile(body, "<answer>", "exec")
+        except (SyntaxError, ValueError):
+            raise FormatError(f"the answer opened <{self.tag}> but never closed it") from None
+        return body
 
     def parse(self, text: str) -> str:
         try:
@@ -124,7 +133,7 @@ def generate_initial(problem: Problem, engine: Engine, max_tokens: int | None = 
     prompt = prompts.GENERATE.format(
         problem=problem.statement, entry_point=problem.entry_point, starter=problem.starter_code
     )
-    params: dict[str, Any] = {"output": fmt.spec()}
+    params: dict[str, Any] = {"output": fmt.spec(), "stop": list(CODE_STOP)}
     if max_tokens:
         params["max_tokens"] = max_tokens
     answer = engine.chat(prompt, system_prompt=prompts.GENERATE_SYSTEM, **params)
@@ -252,6 +261,7 @@ def refine(problem: Problem, engine: Engine, sandbox: Sandbox, run: Run, steps: 
     constraints = [c.format(entry_point=problem.entry_point) for c in prompts.CONSTRAINTS]
     optimizer = TGD([job.variable], engine, constraints=constraints, gradient_memory=1,
                     max_retries=max_retries, score_fn=job.visible.score,
-                    sampling={"max_tokens": max_tokens} if max_tokens else None)
+                    sampling={"stop": list(CODE_STOP), **({"max_tokens": max_tokens}
+                                                           if max_tokens else {})})
     optimize(job, optimizer, run, steps, progress=progress, desc=problem.id, finish=finish)
     return job.result()
