@@ -73,6 +73,8 @@ def numbers(result: RunResult) -> dict:
         "total": result.total,
         "pass_rate": result.pass_rate,
         "all_passed": result.all_passed,
+        "host_passed": result.host_passed,  # passed by the host's own comparison
+        "sandbox_verdicts": result.sandbox_verdicts,  # asserts only the sandbox could judge
         "statuses": result.counts(),
         "wall_s": round(result.wall_s, 4),
     }
