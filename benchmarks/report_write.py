@@ -18,6 +18,8 @@ import argparse
 import json
 import random
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -63,12 +65,7 @@ def make_run(directory: Path, steps: int, batch: int) -> None:
     run.finish({"done": True})
 
 
-ANALOGUES = [
-    "CCN(CC)C(=O)c1ccccc1", "CCN(CC)C(=O)c1ccc(F)cc1", "CCN(CC)C(=O)c1ccc(Cl)cc1",
-    "CCN(CC)C(=O)c1ccc(O)cc1", "CCN(CC)C(=O)c1ccc(N)cc1", "CCN(CC)C(=O)c1ccc(C)cc1",
-    "CCN(CC)C(=O)c1ccncc1", "CCN(C)C(=O)c1ccccc1", "CCCN(CC)C(=O)c1ccccc1",
-    "CCN(CC)C(=O)c1ccc(OC)cc1", "CCN(CC)C(=O)c1cccc(F)c1", "CCN(CC)C(=S)c1ccccc1",
-]
+START = "CCN(CC)C(=O)c1ccccc1"
 
 
 def _point(rng: random.Random, step: int, kind: str, smiles: str, **extra) -> dict:
@@ -79,15 +76,21 @@ def _point(rng: random.Random, step: int, kind: str, smiles: str, **extra) -> di
 
 
 def make_molecule_run(directory: Path, steps: int) -> None:
-    """The molecule workflow's record: an evaluation and a proposal per step, a Pareto front."""
+    """The molecule workflow's record: an evaluation and a proposal (a one-edit analogue made by
+    RDKit, so most molecules are new) per step, a Pareto front."""
+    from rdkit import Chem
+    from textgrad_sci.losses.chem.edits import analogues
+
     rng = random.Random(0)
     run = tg.Run(directory, {"domain": "molecule", "steps": steps}, {"class": "Synthetic"})
-    current, points, front = ANALOGUES[0], [], []
+    current, points, front = START, [], []
     for i in range(steps):
-        proposal = rng.choice(ANALOGUES)
+        proposal = rng.choice(analogues(current, n=6, seed=i) or [(START, "")])[0]
+        heavy = Chem.MolFromSmiles(proposal).GetNumHeavyAtoms()
         with run.step(i) as s:
             ev = _point(rng, i, "current", current)
-            pr = _point(rng, i, "proposal", proposal, accepted=rng.random() < 0.5)
+            # kept at drug-like size (at most about 32 heavy atoms), as an objective would
+            pr = _point(rng, i, "proposal", proposal, accepted=heavy <= 32 and rng.random() < 0.5)
             points += [ev, pr]
             front = sorted(points, key=lambda p: -p["objective"])[:5]
             s.record(parameters=[tg.Variable(current, "molecule", name="mol0")],
@@ -108,6 +111,21 @@ def naive_dump(directory: Path) -> Path:
     return out
 
 
+def fresh_report_s(directory: Path) -> float:
+    """Seconds ``write_report`` takes in a new process (as ``textgrad-sci report`` runs it): the
+    domain sections' imports (RDKit...) and drawings are not cached from an earlier repeat."""
+    code = (
+        "import sys, time\n"
+        "from textgrad_sci.report import write_report\n"
+        "started = time.perf_counter()\n"
+        "write_report(sys.argv[1])\n"
+        "print(time.perf_counter() - started)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(directory)], check=True,
+                          capture_output=True, text=True)
+    return float(done.stdout.strip().splitlines()[-1])
+
+
 def best_of(fn, repeat: int) -> float:
     times = []
     for _ in range(repeat):
@@ -118,7 +136,6 @@ def best_of(fn, repeat: int) -> float:
 
 
 def browser_load_ms(page: Path) -> float:
-    import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
     from report_support import chrome
@@ -151,7 +168,8 @@ def main() -> None:
         else:
             make_run(directory, args.steps, args.batch)
         steps_mb = (directory / "steps.jsonl").stat().st_size / 1e6
-        report_s = best_of(lambda: write_report(directory), args.repeat)
+        write_report(directory)  # the page, for its size (and the browser)
+        report_s = min(fresh_report_s(directory) for _ in range(args.repeat))
         dump_s = best_of(lambda: naive_dump(directory), args.repeat)
         page_mb = (directory / "report.html").stat().st_size / 1e6
         nodes = len(read_jsonl(directory / "steps.jsonl")[-1].get("graph", {}).get("nodes", []))

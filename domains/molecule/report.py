@@ -51,7 +51,9 @@ def applies(run: dict) -> bool:
 
 
 # -- drawing --------------------------------------------------------------------------------------
+@lru_cache(maxsize=4096)
 def _mol(smiles: str | None):
+    """The RDKit molecule of a SMILES (cached; never modified), None when it does not parse."""
     if not smiles:
         return None
     from rdkit import Chem, rdBase
@@ -91,22 +93,32 @@ def drawing(smiles: str | None, caption: Any = "", highlight: tuple[int, ...] = 
                   f"{body}<figcaption>{text}</figcaption></figure>")
 
 
-def changed_atoms(parent: str | None, child: str | None) -> tuple[tuple[int, ...], tuple[int, ...],
-                                                                  str]:
-    """Atoms of the parent and of the child outside their maximum common substructure, and the
-    change in atoms as text (e.g. ``+1 N, −1 C``)."""
+def _environments(mol) -> list[tuple]:
+    """Per atom: its element, aromaticity, hydrogens and its bonds with their neighbours."""
+    out = []
+    for atom in mol.GetAtoms():
+        bonds = sorted((str(b.GetBondType()), b.GetOtherAtom(atom).GetSymbol())
+                       for b in atom.GetBonds())
+        out.append((atom.GetSymbol(), atom.GetIsAromatic(), atom.GetTotalNumHs(), tuple(bonds)))
+    return out
+
+
+def _unmatched(envs: list[tuple], other: list[tuple]) -> tuple[int, ...]:
+    """Atoms whose environment occurs more often here than in ``other``."""
+    excess = Counter(envs) - Counter(other)
+    return tuple(i for i, e in enumerate(envs) if excess[e] > 0)
+
+
+def changed_atoms(parent: str | None, child: str | None
+                  ) -> tuple[tuple[int, ...], tuple[int, ...], str]:
+    """Atoms of the parent and of the child whose neighbourhood the other molecule lacks (the
+    site of an edit: linear time, unlike a common-substructure search), and the change in atoms
+    as text (e.g. ``+1 N, −1 C``)."""
     a, b = _mol(parent), _mol(child)
     if a is None or b is None:
         return (), (), ""
-    from rdkit import Chem
-    from rdkit.Chem import rdFMCS
-
-    mcs = rdFMCS.FindMCS([a, b], timeout=1, ringMatchesRingOnly=True, completeRingsOnly=True)
-    core = Chem.MolFromSmarts(mcs.smartsString) if mcs.numAtoms else None
-    keep_a = set(a.GetSubstructMatch(core)) if core is not None else set()
-    keep_b = set(b.GetSubstructMatch(core)) if core is not None else set()
-    gone = tuple(i for i in range(a.GetNumAtoms()) if i not in keep_a)
-    new = tuple(i for i in range(b.GetNumAtoms()) if i not in keep_b)
+    env_a, env_b = _environments(a), _environments(b)
+    gone, new = _unmatched(env_a, env_b), _unmatched(env_b, env_a)
     count_a = Counter(at.GetSymbol() for at in a.GetAtoms())
     count_b = Counter(at.GetSymbol() for at in b.GetAtoms())
     delta = []
@@ -304,8 +316,9 @@ def _steps(run: dict) -> Markup:
                         cls="proposal")
         parts.append(Markup(f"<div class='pair' data-step='{step}'>") + left
                      + Markup("<span class='arrow'>→</span>") + right + change + Markup("</div>"))
-    parts.append(Markup("<p class='muted'>Highlighted: atoms outside the common substructure of "
-                        "parent and proposal (removed on the left, new on the right).</p>"))
+    parts.append(Markup("<p class='muted'>Highlighted: atoms whose neighbourhood (element, "
+                        "hydrogens, bonds and bonded elements) the other molecule lacks: removed "
+                        "or changed on the left, new or changed on the right.</p>"))
     return Markup("").join(parts)
 
 
