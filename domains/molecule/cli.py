@@ -62,6 +62,7 @@ def optimize_command(args: argparse.Namespace) -> int:
     try:
         engine = get_engine(spec) if config.strategy == "textgrad" else None
     except ValueError as err:
+        run.finish({"error": str(err)}, status="failed")
         raise UsageError(str(err)) from None
     with config.service() as service:
         summary = MoleculeOptimization(config, service, engine).run(run, not args.quiet)
