@@ -94,11 +94,12 @@ def drawing(smiles: str | None, caption: Any = "", highlight: tuple[int, ...] = 
 
 
 def _environments(mol) -> list[tuple]:
-    """Per atom: its element, aromaticity, hydrogens and its bonds with their neighbours."""
+    """Per atom: its element, aromaticity, hydrogens and its bonds with their neighbours (element
+    and hydrogens), so that an edit marks its site, not every atom of the same kind."""
     out = []
     for atom in mol.GetAtoms():
-        bonds = sorted((str(b.GetBondType()), b.GetOtherAtom(atom).GetSymbol())
-                       for b in atom.GetBonds())
+        bonds = sorted((str(b.GetBondType()), b.GetOtherAtom(atom).GetSymbol(),
+                        b.GetOtherAtom(atom).GetTotalNumHs()) for b in atom.GetBonds())
         out.append((atom.GetSymbol(), atom.GetIsAromatic(), atom.GetTotalNumHs(), tuple(bonds)))
     return out
 
