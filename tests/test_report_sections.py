@@ -291,3 +291,19 @@ def test_svg_helpers():
     square = [[False] * 4, [False, True, True, False], [False, True, True, False], [False] * 4]
     path = mask_outline(square)
     assert path.count("M") == 8 and "M1,1h1" in path and "M3,1v1" in path
+
+
+def test_code_test_fields_from_real_results():
+    from textgrad_sci.domains.code.report import test_fields
+    from textgrad_sci.losses.sandbox import RunResult, TestResult
+
+    from textgrad_sci.tool_loss import Measurement
+
+    run = RunResult([TestResult(0, "t0", "passed", input="f(1)", expected="2", actual="2"),
+                     TestResult(1, "t1", "wrong_answer", input="f(2)", expected="3", actual="4")])
+    measured = Measurement({"passed": 1}, "1 of 2 tests failed", 0.5, detail=run)
+    fields = test_fields(visible_start=run, visible_best=measured, hidden_start=None,
+                         hidden_best="the sandbox failed")
+    assert set(fields["tests"]) == {"visible_start", "visible_best"}
+    assert [t["status"] for t in fields["tests"]["visible_best"]] == ["passed", "wrong_answer"]
+    json.dumps(fields)  # it goes into run.json
