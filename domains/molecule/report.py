@@ -193,6 +193,10 @@ def _smiles(p: dict | None) -> str | None:
 
 # -- sections -------------------------------------------------------------------------------------
 def _caption(label: str, p: dict) -> Markup:
+    if p.get("objective") is None and p.get("qed") is not None and p.get("vina") is not None:
+        from textgrad_sci.losses.chem.loss import objective  # Pareto points carry no objective
+
+        p = {**p, "objective": objective(_num(p.get("qed")), _num(p.get("vina")))}
     numbers = (f"QED {fmt(_num(p.get('qed')), '.3f')} · Vina {fmt(_num(p.get('vina')), '.2f')} · "
                f"objective {fmt(_num(p.get('objective')), '.3f')}")
     return Markup(f"<b>{escape(label)}</b><br>{escape(numbers)}<br>"
