@@ -294,8 +294,9 @@ def _groups(parameters: Iterable[Any], defaults: dict) -> list[dict]:
         if unknown:
             raise ValueError(f"unknown parameter-group option(s) {sorted(unknown)}")
         group = {**defaults, **item, "params": list(item["params"])}
-        group["constraints"] = list(group["constraints"] or [])
-        group["in_context_examples"] = list(group["in_context_examples"] or [])
+        for key in ("constraints", "in_context_examples"):
+            if key in group:
+                group[key] = list(group[key] or [])
         groups.append(group)
     return groups
 
@@ -306,22 +307,25 @@ Propose = Callable[[str, random.Random], str]
 class RandomSearch(Optimizer):
     """The blind baseline: each step proposes a random move from every parameter's value
     (``propose(value, rng)``), scores it with ``score_fn`` and keeps it if not worse. It reads no
-    feedback, so the loop skips backward; its reports have the same fields as TGD's."""
+    feedback, so the loop skips backward; its reports have the same fields as TGD's.
+    ``parameters`` may be groups as TGD's, each with its own ``score_fn`` and ``minimize``."""
 
     uses_feedback = False
 
     def __init__(
         self,
-        parameters: Iterable[Variable],
+        parameters: Iterable[Variable] | Iterable[dict],
         propose: Propose,
-        score_fn: ScoreFn,
+        score_fn: ScoreFn | None = None,
         minimize: bool = True,
         seed: int = 0,
     ) -> None:
-        super().__init__(parameters)
+        self.param_groups = _groups(parameters, {"score_fn": score_fn, "minimize": minimize})
+        super().__init__(p for g in self.param_groups for p in g["params"])
+        self._group_of = {p.name: g for g in self.param_groups for p in g["params"]}
+        if any(g["score_fn"] is None for g in self.param_groups):
+            raise ValueError("RandomSearch needs a score_fn (for every parameter group)")
         self.propose = propose
-        self.score_fn = score_fn
-        self.minimize = minimize
         self.seed = seed
 
     def set_seed(self, seed: int) -> None:
@@ -340,9 +344,10 @@ class RandomSearch(Optimizer):
                 reports.append(report)
                 continue
             report.new_value = candidate
-            report.score_before = float(self.score_fn(p.value))
-            report.score_after = float(self.score_fn(candidate))
-            if _is_worse(report.score_before, report.score_after, self.minimize):
+            group = self._group_of[p.name]
+            report.score_before = float(group["score_fn"](p.value))
+            report.score_after = float(group["score_fn"](candidate))
+            if _is_worse(report.score_before, report.score_after, group["minimize"]):
                 report.reason = "random move rejected: the score got worse"
             else:
                 p.value = candidate

@@ -73,16 +73,14 @@ class MoleculeOptimization:
                              "seed": c.sampling_seed})
 
     def _random(self) -> Optimizer:
-        losses = {s.task.name: s.loss for s in self.states}
-
         def propose(value: str, rng: random.Random) -> str:
             found = analogues(value, n=self.config.analogues, seed=self._seed)
             if not found:
                 raise ValueError("the molecule has no one-edit analogues")
             return rng.choice(found)[0]
 
-        return PerParameterRandomSearch(self.parameters, propose,
-                                        {n: loss.score for n, loss in losses.items()})
+        return RandomSearch([{"params": [s.variable], "score_fn": s.loss.score}
+                             for s in self.states], propose)
 
     @property
     def parameters(self) -> list[Variable]:
@@ -176,27 +174,6 @@ class MoleculeOptimization:
         write_plots(run.path, summary)
         finish_run(run, summary)
         return summary
-
-
-class PerParameterRandomSearch(RandomSearch):
-    """:class:`RandomSearch` with one score function per parameter (each task docks against its
-    own target); reports and history as RandomSearch's."""
-
-    def __init__(self, parameters, propose, score_fns: dict[str, Any]) -> None:
-        super().__init__(parameters, propose, score_fn=None)  # type: ignore[arg-type]
-        self.score_fns = score_fns
-
-    def step(self) -> list:
-        everyone, reports = self.parameters, []
-        try:
-            for p in everyone:
-                self.parameters, self.score_fn = [p], self.score_fns[p.name]
-                reports += super().step()
-                self.history.pop()
-        finally:
-            self.parameters = everyone
-        self.history.append(reports)
-        return reports
 
 
 def analogue_format(smiles: str, n: int, seed: int) -> TagFormat:
