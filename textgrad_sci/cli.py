@@ -50,10 +50,16 @@ def _unavailable(command: str, missing: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Run a command. Bad input, an interrupted or failed run, and an engine failure each end in
     one line on stderr and a non-zero status, never a traceback."""
+    import logging
+    import os
+
     from .engines.base import EngineError
     from .loop import RunStopped
     from .options import UsageError
 
+    # Retry notices and the like stay quiet unless asked for: a failure is reported in one line.
+    level = os.environ.get("TEXTGRAD_SCI_LOG", "error").upper()
+    logging.getLogger("textgrad_sci").setLevel(getattr(logging, level, logging.ERROR))
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)
