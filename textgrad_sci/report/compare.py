@@ -18,6 +18,8 @@ from .svg import color, line_chart
 
 MAX_CHARTS = 12
 MISSING = "—"
+MAX_CELL = 60
+"""Longer result values are cut in the table (the whole text is the cell's tooltip)."""
 
 
 def _label(path: Path, taken: set[str]) -> str:
@@ -95,7 +97,9 @@ def build_compare_data(run_dirs: list[str | os.PathLike]) -> dict:
         cells += [fmt(_last(r["series"].get(n, [])), ".4g", MISSING) for n in names]
         usage = r["usage"]
         cells += [fmt(usage.get("calls"), "d", MISSING), fmt(usage.get("cost_usd"), ".4f", MISSING)]
-        final_rows.append({"label": r["label"], "cells": cells})
+        final_rows.append({"label": r["label"], "cells": cells,
+                           "short": [c if len(c) <= MAX_CELL else c[: MAX_CELL - 1] + "…"
+                                     for c in cells]})
     return {
         "title": f"textgrad-sci: {len(runs)} runs compared",
         "generated": datetime.now(timezone.utc).isoformat(timespec="seconds"),
