@@ -78,9 +78,12 @@ def _failure(name: str, stage: str, err: BaseException) -> Section:
 
 
 def _plugins(view: dict) -> list[tuple[str, Any]]:
-    """The section modules that apply to the run, or a failure note per broken one."""
+    """The section modules that apply to the run, or a failure per broken one. A run that
+    recorded its domain loads only that domain's module when one has its name."""
     found = []
-    for ep in _entry_points():
+    eps = _entry_points()
+    named = [ep for ep in eps if ep.name == view.get("domain")]
+    for ep in named or eps:
         try:
             module = ep.load()
             if module.applies(view):
