@@ -307,3 +307,25 @@ def test_code_test_fields_from_real_results():
     assert set(fields["tests"]) == {"visible_start", "visible_best"}
     assert [t["status"] for t in fields["tests"]["visible_best"]] == ["passed", "wrong_answer"]
     json.dumps(fields)  # it goes into run.json
+
+
+def test_a_recorded_domain_loads_only_its_module(runs, monkeypatch):
+    class Broken:
+        name = "molecule"
+
+        def load(self):
+            raise ImportError("rdkit is missing")
+
+    real = [ep for ep in sec._entry_points() if ep.name == "code"]
+    monkeypatch.setattr(sec, "_entry_points", lambda: (Broken(), *real))
+    notebook, problems = sec.domain_sections(_view(runs["code"]))
+    assert problems == [] and [s["id"] for s in notebook] == ["code-tests", "code-diffs"]
+    meta = runs["code"] / "run.json"
+    saved = meta.read_text()
+    _forget_domain(runs["code"])  # without a recorded domain every module is asked
+    try:
+        notebook, problems = sec.domain_sections(_view(runs["code"]))
+        assert problems == ["molecule: ImportError: rdkit is missing"]
+        assert [s["id"] for s in notebook] == ["code-tests", "code-diffs"]
+    finally:
+        meta.write_text(saved)
