@@ -155,6 +155,10 @@ def test_code_report(pages):
     hidden = rows[-1].find_elements(By.TAG_NAME, "td")
     assert hidden[2].text == "wrong answer" and hidden[3].text == "passed"
     assert [c.text for c in hidden[4:]] == ["add(10, 5)", "15", "15"]
+    grid = driver.find_elements(By.CSS_SELECTOR, "#tests-per-step tbody tr")
+    assert [[c.text for c in r.find_elements(By.TAG_NAME, "td")] for r in grid] == [
+        ["visible_0", "wrong answer", "passed"], ["visible_1", "passed", "passed"],
+        ["visible_2", "wrong answer", "passed"]]
     opened = driver.find_element(By.CSS_SELECTOR, ".code-step[data-step='1'] details")
     assert opened.get_attribute("open") is not None
     added = [r.text for r in opened.find_elements(By.CSS_SELECTOR, ".drow.opins")]

@@ -143,12 +143,31 @@ def _test_table(run: dict) -> Markup:
                             "actual (best code)"], rows, id="test-table", row_classes=classes))
     else:
         parts.append(note("No per-test result was recorded."))
+    parts.append(_per_step(run))
     if missing:
         parts.append(html_tag("p", "Per-test results not in this run's record: "
                                    + ", ".join(f"summary.tests.{m}" for m in missing)
                                    + " (written by textgrad_sci.domains.code.report.test_fields).",
                               cls="muted missing-fields"))
     return Markup("").join(parts)
+
+
+def _per_step(run: dict) -> Markup:
+    """Visible tests (rows) by step (columns): each test's status on the code tested then."""
+    per_step = [(s["step"], t) for s in run["steps"] if (t := _graph_tests(s)) is not None]
+    if len(per_step) < 2:
+        return Markup("")
+    names = list(dict.fromkeys(str(t.get("name", t.get("index"))) for _, ts in per_step
+                               for t in ts))
+    rows = []
+    for name in names:
+        cells = []
+        for _, tests in per_step:
+            t = next((t for t in tests if str(t.get("name", t.get("index"))) == name), None)
+            cells.append(_status(t))
+        rows.append([name, *cells])
+    return html_tag("h3", "Visible tests per step") + table(
+        ["test", *(f"step {n}" for n, _ in per_step)], rows, id="tests-per-step")
 
 
 def _code(step: dict) -> str | None:
