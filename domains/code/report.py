@@ -11,9 +11,9 @@ Fields read. Summary: ``tests`` (``{"visible_start"|"visible_best"|"hidden_start
 ``solved_visible``; for a bench: ``problems``, ``hidden_before``/``hidden_after``/``visible_*`` as
 rates. Steps: ``tested_code`` (else ``parameters.code``), ``losses.visible_passed``,
 ``losses.visible_total``, ``updates``, ``solved``, ``graph`` (a node whose ``data.tests`` lists
-the visible tests, when ``summary.tests`` is missing); bench steps: ``row`` (``problem``,
-``steps``, ``visible_before``, ``visible_after``, ``hidden_passed_before``,
-``hidden_passed_after``, ``hidden_total``).
+the visible tests: the tests per step, and start/last when ``summary.tests`` is missing); bench
+steps: ``row`` (``problem``, ``steps``, ``visible_before``, ``visible_after``,
+``hidden_passed_before``, ``hidden_passed_after``, ``hidden_total``).
 """
 
 from __future__ import annotations
