@@ -329,3 +329,20 @@ def test_channel_checks_nonce_index_and_order():
     )
     twice = "\n".join([line(0, "result", "{}"), line(0, "result", "{}")]).encode()
     assert parse(twice, nonce, 2).violation is not None
+
+
+def test_all_humaneval_canonical_solutions_pass_on_host_verdicts():
+    from textgrad_sci.domains.code.problems import load_humaneval
+
+    problems = load_humaneval()
+    with Sandbox(Limits(test_timeout_s=3.0), warm=2) as sb:
+        results = sb.run_many(
+            [(p.canonical_solution, p.all_tests, p.entry_point) for p in problems], workers=2
+        )
+    failed = [
+        (p.id, r.counts()) for p, r in zip(problems, results, strict=True) if not r.all_passed
+    ]
+    assert failed == [] and len(results) == 164
+    total = sum(r.total for r in results)
+    inside = sum(r.sandbox_verdicts for r in results)
+    assert total == 1137 and inside == 12  # loops and asserts naming the solution's functions
