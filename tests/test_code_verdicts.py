@@ -143,6 +143,17 @@ import sys
 def f(x):
     raise sys.modules['__main__']._NotPlain('int')
 """,
+    "shadow_the_builtins_tests_use": """
+import builtins
+def abs(x):
+    return 0
+def tuple(x):
+    return (7,)
+builtins.abs = abs
+builtins.isinstance = lambda *a: True
+def f(x):
+    return 0
+""",
     "swallow_the_timer_and_return_a_guess": """
 def f(x):
     try:
