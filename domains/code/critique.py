@@ -12,8 +12,6 @@ from . import code_prompts as prompts
 if TYPE_CHECKING:
     from textgrad_sci.engines.base import Engine
 
-STOP = ("\n```",)  # the critique ends where the model starts writing the code itself
-
 
 class CodeCritique(Function):
     """``critique(problem, code, results)``: the model explains what to change. In backward the
@@ -34,8 +32,7 @@ class CodeCritique(Function):
             if results.data.get("all_passed"):
                 return "All tests pass; keep the code as it is."
             params = {"max_tokens": self.max_tokens} if self.max_tokens else {}
-            return engine.chat(prompt, system_prompt=prompts.CRITIQUE_SYSTEM,
-                               stop=list(STOP), **params)
+            return engine.chat(prompt, system_prompt=prompts.CRITIQUE_SYSTEM, **params)
 
         def backward(output: Variable, _engine: Engine | None) -> None:
             if not code.requires_grad or results.data.get("all_passed"):

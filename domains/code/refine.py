@@ -146,11 +146,12 @@ def generate_initial(problem: Problem, engine: Engine, max_tokens: int | None = 
     return code
 
 
-def initial_code(problem: Problem, engine: Engine | None, generate: bool = False) -> str:
+def initial_code(problem: Problem, engine: Engine | None, generate: bool = False,
+                 max_tokens: int | None = 384) -> str:
     if problem.initial_solution and not generate:
         return problem.initial_solution
     if engine is not None:
-        return generate_initial(problem, engine)
+        return generate_initial(problem, engine, max_tokens)
     return problem.starter_code
 
 
@@ -184,7 +185,8 @@ class RefineJob:
     def start(self) -> str:
         """The code the run starts from (asked of the model once, unless given or recorded)."""
         if self.initial is None:
-            self.initial = initial_code(self.problem, self.engine, self.generate)
+            self.initial = initial_code(self.problem, self.engine, self.generate,
+                                        self.max_tokens)
             self.variable.value = self.initial
         if self.best_passed < 0:
             self.best_code = self.initial
