@@ -17,6 +17,7 @@ reported (the host marks it as a verdict from inside the sandbox).
 
 import _signal as signal  # the C module: "signal" imports enum, which costs start-up
 import builtins
+import gc
 import io
 import marshal
 import math
@@ -461,6 +462,7 @@ def main():
     channel_fd, control_fd = int(sys.argv[1]), int(sys.argv[2])
     _nondumpable()  # before the fork: the runner inherits it and cannot trace this process
     report_r, report_w = os.pipe()
+    gc.freeze()  # the collector then leaves the shared pages alone (fewer copies after fork)
     pid = os.fork()
     if pid == 0:  # the runner: nothing of the channel or the nonce ever reaches it
         code = 0
@@ -483,6 +485,7 @@ def main():
     supervisor = _Supervisor(channel_fd, pid, n_tests, nonce, cap)
     supervisor.relay(report_r)
     supervisor.finish()
+    os._exit(0)  # nothing to clean up: skip the interpreter's shutdown
 
 
 if __name__ == "__main__":
