@@ -1,4 +1,5 @@
-"""Accepted-update rate of TGD steps on the same answers, in process (grammar decoding) vs through
+"""Accepted-update rate of TGD steps on the same answers, in process (tag grammar, or tags as
+JSON with ``local?tags_as_json=1``) vs through
 llama.cpp's own OpenAI-compatible server, with structured output over HTTP off (free text, as
 before issue 14) and on; then generated tokens/s through the server vs in process, same run.
 
@@ -80,6 +81,7 @@ def main() -> None:
 
     local = get_engine("local", cache=None, n_threads=1)
     local.load()
+    local_json = get_engine("local?tags_as_json=1", cache=None, n_threads=1)
     with tempfile.TemporaryDirectory() as tmp:
         process, server = llama_server_support.start(Path(tmp))
         try:
@@ -89,6 +91,7 @@ def main() -> None:
             after = get_engine(server.spec, api_key=key, cache=None)
             rates = {
                 "in process (grammar)": accepted_rate(local, args.steps),
+                "in process (tags as JSON)": accepted_rate(local_json, args.steps),
                 "server, free text (before)": accepted_rate(before, args.steps),
                 "server, structured (after)": accepted_rate(after, args.steps),
             }

