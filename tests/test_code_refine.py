@@ -280,3 +280,29 @@ def test_cli_ctrl_c_marks_the_run_interrupted_in_one_line(tmp_path, command):
     assert "interrupted" in err
     assert _meta(run_dir)["status"] == "interrupted"
     assert _meta(sub)["status"] == "interrupted"
+
+
+def test_resample_baseline_runs_through_the_same_loop_with_the_same_records(
+    tmp_path, two_sum, sandbox
+):
+    tgd_run, base_run = Run(tmp_path / "tgd"), Run(tmp_path / "resample")
+    refine(two_sum, coder_engine(two_sum.canonical_solution), sandbox, tgd_run, steps=3)
+    worse = "def two_sum(nums, target):\n    return None\n"
+    samples = iter([worse, two_sum.canonical_solution])
+
+    def sample(request):
+        assert "Solve this" in request.messages[-1][1] and request.temperature > 0
+        assert request.seed is not None  # the loop's per-step seed: reproducible
+        return f"<CODE>\n{next(samples)}</CODE>"
+
+    result = refine(two_sum, ScriptedEngine(sample), sandbox, base_run, steps=3,
+                    strategy="resample")
+    tgd, base = tgd_run.steps(), base_run.steps()
+    assert [set(s) for s in base] == [set(tgd[0]), set(tgd[0]), set(tgd[1])]
+    assert [set(u) for s in base for u in s.get("updates", [])] == [set(tgd[0]["updates"][0])] * 2
+    first, second = base[0]["updates"][0], base[1]["updates"][0]
+    assert not first["accepted"] and "random move rejected" in first["reason"]
+    assert second["accepted"] and second["score_after"] == 0.0
+    assert result.solved_visible and result.steps_run == 3 and base[-1]["solved"]
+    assert not any("Reviewer" in f["text"] for s in base for n in s["graph"]["nodes"]
+                   for f in n["feedback"])

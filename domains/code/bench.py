@@ -48,7 +48,7 @@ def summarize(rows: list[dict]) -> BenchSummary:
 
 def bench(problems: list[Problem], engine: Engine, sandbox: Sandbox, run: Run, steps: int = 3,
           critique: bool = True, max_tokens: int | None = 512, generate: bool = True,
-          progress: bool = False, max_retries: int = 2) -> list[dict]:
+          progress: bool = False, max_retries: int = 2, strategy: str = "tgd") -> list[dict]:
     """Refine every problem's solution; one row (and one step of ``run``) per problem."""
     rows = [s["row"] for s in run.steps()]
 
@@ -56,7 +56,7 @@ def bench(problems: list[Problem], engine: Engine, sandbox: Sandbox, run: Run, s
         sub = Run(problem_dir(run, problem.id), {"problem": problem.id}, engine)
         try:
             result = refine(problem, engine, sandbox, sub, steps, critique, max_tokens,
-                            max_retries=max_retries, generate=generate)
+                            max_retries=max_retries, generate=generate, strategy=strategy)
         except RunStopped as err:  # the bench run is stopped the same way, with this reason
             if err.status == "interrupted":
                 raise KeyboardInterrupt from None

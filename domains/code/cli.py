@@ -24,6 +24,9 @@ class CodeConfig:
     steps: int = setting(5, "refinement steps per problem", local=1)
     max_tokens: int = setting(512, "per model answer", local=192)
     retries: int = setting(2, "times a malformed or non-compiling update is sent back", local=0)
+    strategy: str = setting("tgd", "tgd: textual gradients; resample: the blind baseline (a "
+                            "fresh sample each step, kept if not worse)",
+                            choices=("tgd", "resample"))
     critique: bool = setting(True, "feedback from test results only (no reviewer model)")
     test_timeout: float = setting(2.0, "seconds per test")
     workers: int = setting(1, "warm sandboxes kept ready")
@@ -109,7 +112,7 @@ def refine_command(args: argparse.Namespace) -> int:
     with sandbox:
         result = refine(problem, engine, sandbox, run, config.steps, config.critique,
                         config.max_tokens, progress=not args.quiet,
-                        max_retries=config.retries, finish=True)
+                        max_retries=config.retries, finish=True, strategy=config.strategy)
     count = lambda s: f"{s.get('passed', 0)}/{s.get('total', 0)}"  # noqa: E731
     print(align([("", "visible", "hidden"),
                  ("before", count(result.visible_before), count(result.hidden_before)),
@@ -135,7 +138,8 @@ def bench_command(args: argparse.Namespace) -> int:
     engine = _engine(run, spec)
     with sandbox:
         rows = bench(problems, engine, sandbox, run, config.steps, config.critique,
-                     config.max_tokens, max_retries=config.retries, progress=not args.quiet)
+                     config.max_tokens, max_retries=config.retries, progress=not args.quiet,
+                     strategy=config.strategy)
     plot_bench(rows, Path(run.path) / "plots" / "pass_rates.png")
     print(table(rows))
     finish_run(run, summarize(rows).to_dict())

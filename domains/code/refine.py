@@ -15,7 +15,7 @@ from textgrad_sci.losses.sandbox import RunResult, Sandbox
 
 from textgrad_sci.formats import FormatError, TagFormat
 from textgrad_sci.loop import optimize
-from textgrad_sci.optimizer import TGD
+from textgrad_sci.optimizer import TGD, RandomSearch
 from textgrad_sci.run import Run
 from textgrad_sci.tool_loss import Measurement
 from textgrad_sci.variable import Variable
@@ -38,6 +38,7 @@ def strip_fences(text: str) -> str:
 
 # Generation stops at the end of the code: small models close it with a fence, then keep talking.
 CODE_STOP = ("\n```\n",)
+RESAMPLE_T = 0.8  # the resampling baseline's sampling temperature
 
 
 @dataclass(frozen=True)
@@ -127,13 +128,15 @@ def all_passed(s: dict) -> bool:
     return bool(s.get("total")) and s.get("passed") == s.get("total")
 
 
-def generate_initial(problem: Problem, engine: Engine, max_tokens: int | None = 384) -> str:
-    """A first solution from the model; the starter code when its answer is unusable."""
+def generate_initial(problem: Problem, engine: Engine, max_tokens: int | None = 384,
+                     **sampling: Any) -> str:
+    """A solution from the model (``sampling``: e.g. seed, temperature); the starter code when
+    its answer is unusable."""
     fmt = CodeFormat()
     prompt = prompts.GENERATE.format(
         problem=problem.statement, entry_point=problem.entry_point, starter=problem.starter_code
     )
-    params: dict[str, Any] = {"output": fmt.spec(), "stop": list(CODE_STOP)}
+    params: dict[str, Any] = {"output": fmt.spec(), "stop": list(CODE_STOP), **sampling}
     if max_tokens:
         params["max_tokens"] = max_tokens
     answer = engine.chat(prompt, system_prompt=prompts.GENERATE_SYSTEM, **params)
@@ -256,14 +259,22 @@ class RefineJob:
 def refine(problem: Problem, engine: Engine, sandbox: Sandbox, run: Run, steps: int = 5,
            critique: bool = True, max_tokens: int | None = 512, code: str | None = None,
            progress: bool = False, max_retries: int = 2, generate: bool = False,
-           finish: bool = False) -> CodeRefinement:
+           finish: bool = False, strategy: str = "tgd") -> CodeRefinement:
     """Refine a solution for up to ``steps`` steps or until its visible tests pass. With
-    ``finish`` the run is marked completed, with its plot, best solution and report."""
-    job = RefineJob(problem, engine, sandbox, critique, max_tokens, code, generate)
-    constraints = [c.format(entry_point=problem.entry_point) for c in prompts.CONSTRAINTS]
-    optimizer = TGD([job.variable], engine, constraints=constraints, gradient_memory=1,
-                    max_retries=max_retries, score_fn=job.visible.score,
-                    sampling={"stop": list(CODE_STOP), **({"max_tokens": max_tokens}
-                                                           if max_tokens else {})})
+    ``finish`` the run is marked completed, with its plot, best solution and report.
+    ``strategy="resample"`` is the blind baseline: each step a fresh sampled solution (no
+    feedback, no critique), kept if it passes as many visible tests."""
+    job = RefineJob(problem, engine, sandbox, critique and strategy == "tgd", max_tokens, code,
+                    generate)
+    if strategy == "resample":
+        optimizer = RandomSearch([job.variable], lambda _code, rng: generate_initial(
+            problem, engine, max_tokens, seed=rng.randrange(2**31), temperature=RESAMPLE_T),
+            job.visible.score)
+    else:
+        constraints = [c.format(entry_point=problem.entry_point) for c in prompts.CONSTRAINTS]
+        limit = {"max_tokens": max_tokens} if max_tokens else {}
+        optimizer = TGD([job.variable], engine, constraints=constraints, gradient_memory=1,
+                        max_retries=max_retries, score_fn=job.visible.score,
+                        sampling={"stop": list(CODE_STOP), **limit})
     optimize(job, optimizer, run, steps, progress=progress, desc=problem.id, finish=finish)
     return job.result()
