@@ -12,6 +12,7 @@ from code_cli_support import WRONG, start, wait_for_steps
 from code_support import coder_engine
 from textgrad_sci.domains.code import code_validator, load_problems, refine
 from textgrad_sci.domains.code.bench import bench, summarize
+from textgrad_sci.domains.code.problems import PACKAGED
 from textgrad_sci.domains.code.refine import CodeFormat
 from textgrad_sci.losses.sandbox import Limits, Sandbox
 
@@ -306,3 +307,13 @@ def test_resample_baseline_runs_through_the_same_loop_with_the_same_records(
     assert result.solved_visible and result.steps_run == 3 and base[-1]["solved"]
     assert not any("Reviewer" in f["text"] for s in base for n in s["graph"]["nodes"]
                    for f in n["feedback"])
+
+
+def test_cli_code_check_is_a_code_subcommand(tmp_path, capsys):
+    solution = tmp_path / "s.py"
+    solution.write_text(load_problems("running_sum.json")[0].canonical_solution)
+    argv = ["code", "check", "--dataset", str(PACKAGED / "running_sum.json"),
+            "--problem", "running-sum", "--solution", str(solution)]
+    assert main(argv) == 0 and "4/4 tests passed" in capsys.readouterr().out
+    solution.write_text(load_problems("running_sum.json")[0].initial_solution)
+    assert main(argv) != 0

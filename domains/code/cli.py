@@ -1,4 +1,4 @@
-"""``textgrad-sci code refine`` and ``textgrad-sci code bench``."""
+"""``textgrad-sci code refine``, ``code bench`` and ``code check`` (in :mod:`.check`)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from textgrad_sci.loop import guarded
 from textgrad_sci.options import UsageError, open_run, setting
 from textgrad_sci.run import Run
 
+from .check import register as register_check
 from .problems import ProblemError, load_dataset, load_problems
 
 
@@ -63,6 +64,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         options.add_config_options(command, cls)
         options.add_run_options(command, f"code-{name}")
         command.set_defaults(handler=handler)
+    register_check(sub)
 
 
 def _settings(args: argparse.Namespace, command: str, cls: type):
