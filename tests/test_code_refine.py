@@ -317,3 +317,19 @@ def test_cli_code_check_is_a_code_subcommand(tmp_path, capsys):
     assert main(argv) == 0 and "4/4 tests passed" in capsys.readouterr().out
     solution.write_text(load_problems("running_sum.json")[0].initial_solution)
     assert main(argv) != 0
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["refine"], "--problem is required"),
+    (["refine", "--resume", "nowhere"], "no run there"),
+    (["refine", "--problem", "running_sum.json", "--index", "7"], "holds 1 problem(s)"),
+    (["bench", "--dataset", "nope.json"], "problem file not found"),
+    (["refine", "--problem", "running_sum.json", "--engine", "bogus:x"], "unknown engine spec"),
+])
+def test_cli_bad_input_is_one_line_and_exit_2(tmp_path, capsys, argv, message):
+    argv = [a.replace("nowhere", str(tmp_path / "nowhere")) for a in argv]
+    assert main(["code", *argv, "--run-dir", str(tmp_path / "r")] if "--resume" not in argv
+                else ["code", *argv]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "nowhere").exists()

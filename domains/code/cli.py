@@ -70,7 +70,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _settings(args: argparse.Namespace, command: str, cls: type):
     """The settings (a resumed run's, overridden by the options given), read before the run
     directory is made, so that bad input leaves none behind."""
-    return options.config_from(cls, args, Run.saved_config(options.run_directory(args, command)))
+    saved = Run.saved_config(options.run_directory(args, command))
+    if args.resume and saved is None:
+        raise UsageError(f"--resume {args.resume}: no run there (run.json is missing)")
+    return options.config_from(cls, args, saved)
 
 
 def _sandbox(config: CodeConfig) -> Sandbox:
