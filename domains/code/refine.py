@@ -120,9 +120,6 @@ class CodeRefinement:
     hidden_after: dict
     history: list[dict] = field(default_factory=list)
 
-    def to_dict(self) -> dict:
-        return asdict(self)
-
 
 def all_passed(s: dict) -> bool:
     return bool(s.get("total")) and s.get("passed") == s.get("total")
@@ -149,15 +146,6 @@ def generate_initial(problem: Problem, engine: Engine, max_tokens: int | None = 
     return code
 
 
-def initial_code(problem: Problem, engine: Engine | None, generate: bool = False,
-                 max_tokens: int | None = 384) -> str:
-    if problem.initial_solution and not generate:
-        return problem.initial_solution
-    if engine is not None:
-        return generate_initial(problem, engine, max_tokens)
-    return problem.starter_code
-
-
 class RefineJob:
     """One problem's refinement, as a :func:`textgrad_sci.loop.optimize` problem: each step runs
     the visible tests (and a critique), the loop sends the feedback back and updates the code;
@@ -170,10 +158,9 @@ class RefineJob:
         self.problem, self.engine, self.critique, self.max_tokens = (
             problem, engine, critique, max_tokens)
         self.initial, self.generate = code, generate
-        self.visible = CodeTestLoss(sandbox, problem.visible_tests, problem.entry_point,
-                                    "visible tests")
-        self.hidden = CodeTestLoss(sandbox, problem.hidden_tests, problem.entry_point,
-                                   "hidden tests")
+        self.visible, self.hidden = (CodeTestLoss(sandbox, tests, problem.entry_point, label)
+                                     for tests, label in ((problem.visible_tests, "visible tests"),
+                                                          (problem.hidden_tests, "hidden tests")))
         self.variable = Variable(code or "", prompts.ROLE, requires_grad=True, name="code",
                                  validator=code_validator(problem.entry_point),
                                  output_format=CodeFormat())
@@ -188,8 +175,9 @@ class RefineJob:
     def start(self) -> str:
         """The code the run starts from (asked of the model once, unless given or recorded)."""
         if self.initial is None:
-            self.initial = initial_code(self.problem, self.engine, self.generate,
-                                        self.max_tokens)
+            given = self.problem.initial_solution and not self.generate
+            self.initial = (self.problem.initial_solution if given else
+                            generate_initial(self.problem, self.engine, self.max_tokens))
             self.variable.value = self.initial
         if self.best_passed < 0:
             self.best_code = self.initial
@@ -247,7 +235,7 @@ class RefineJob:
         )
 
     def summary(self) -> dict:
-        return {k: v for k, v in self.result().to_dict().items() if k != "history"}
+        return {k: v for k, v in asdict(self.result()).items() if k != "history"}
 
     def write_artifacts(self, run_dir: Path, summary: dict) -> None:
         from .plots import plot_refinement
