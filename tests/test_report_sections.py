@@ -329,3 +329,37 @@ def test_a_recorded_domain_loads_only_its_module(runs, monkeypatch):
         assert [s["id"] for s in notebook] == ["code-tests", "code-diffs"]
     finally:
         meta.write_text(saved)
+
+
+def test_radiotherapy_section_from_report_fields_without_fmo(tmp_path):
+    # The dose of two plans made up on the prostate phantom (no fluence optimization): the
+    # section draws what report_fields recorded, goals included.
+    from textgrad_sci.domains.radiotherapy import load_case, load_goals
+    from textgrad_sci.domains.radiotherapy.report import report_fields
+    from textgrad_sci.losses.plan_goals import PlanEvaluation, evaluate_goals
+
+    import textgrad_sci as tg
+
+    case = load_case("prostate", 12.0)
+    goals = load_goals("prostate", case.prescription_gy)
+    target = case.structures[case.target].astype(float)
+    evaluations = []
+    for level in (0.9, 1.0):
+        dose = case.prescription_gy * level * target + 5.0 * case.structures["BODY"]
+        evaluations.append(PlanEvaluation("{}", evaluate_goals(dose, case.structures, goals),
+                                          dose=dose))
+    start, final = evaluations
+    run = tg.Run(tmp_path, {"domain": "radiotherapy", "case": "prostate"})
+    with run.step(0) as s:
+        s.record(losses={"goal_score": start.score}, evaluated_plan="{}", goals=start.numbers())
+    run.finish({"score_final": final.score, **report_fields(case, goals, start, final)})
+    html = htmllib.unescape(
+        "".join(str(s["html"]) for s in build_page_data(tmp_path)["notebook"]))
+    assert html.count('class="goal-row') == len(goals)
+    label = f"{case.target} D95"
+    assert f"{start.numbers()['metrics'][label]:.2f}" in html
+    assert f"{final.numbers()['metrics'][label]:.2f}" in html
+    assert f"in the final plan; goal score {start.score:.3f} → {final.score:.3f}" in html
+    n = len([m for m in case.structures.values() if m.any()]) - 1  # every structure but BODY
+    assert html.count('class="series"') == 2 * n
+    assert html.count('class="dose-slice"') == 2 and 'data-structure="BODY"' in html
