@@ -53,13 +53,23 @@ def main(argv: list[str] | None = None) -> int:
     import logging
     import os
 
+    # Retry notices and the like stay quiet unless asked for: a failure is reported in one line.
+    # The level is restored on return, so calling main() in process leaves logging as it was.
+    logger = logging.getLogger("textgrad_sci")
+    before = logger.level
+    level = os.environ.get("TEXTGRAD_SCI_LOG", "error").upper()
+    logger.setLevel(getattr(logging, level, logging.ERROR))
+    try:
+        return _run(argv)
+    finally:
+        logger.setLevel(before)
+
+
+def _run(argv: list[str] | None) -> int:
     from .engines.base import EngineError
     from .loop import RunStopped
     from .options import UsageError
 
-    # Retry notices and the like stay quiet unless asked for: a failure is reported in one line.
-    level = os.environ.get("TEXTGRAD_SCI_LOG", "error").upper()
-    logging.getLogger("textgrad_sci").setLevel(getattr(logging, level, logging.ERROR))
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)
