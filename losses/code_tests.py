@@ -84,7 +84,8 @@ class CodeTestLoss(ToolLoss):
     """``loss(code) -> Variable``: the rendered results of running ``tests`` against the code.
 
     ``output.data`` holds the numbers (passed, total, pass_rate, statuses) and the per-test
-    results; the score is the fraction of tests failed (1.0 when the sandbox failed). In
+    results; the score is the fraction of tests not passed by the host's own comparison (a
+    verdict from inside the sandbox does not count; 1.0 when the sandbox failed). In
     backward, the code receives the rendered failures as feedback, plus any feedback the results
     themselves received. Measurements are cached by the hash of code, entry point and tests.
     """
@@ -117,8 +118,8 @@ class CodeTestLoss(ToolLoss):
                     "all_passed": False, "error": text}
             return Measurement(data, text, 1.0, error=text)
         data = {**numbers(result), "tests": [t.to_dict() for t in result.tests]}
-        return Measurement(data, render(result, self.label), 1.0 - result.pass_rate,
-                           detail=result)
+        score = 1.0 - result.host_passed / result.total if result.total else 1.0  # host-judged
+        return Measurement(data, render(result, self.label), score, detail=result)
 
     def role_of(self, variable: Variable) -> str:
         return f"results of running the {self.label} on the {variable.role_description}"

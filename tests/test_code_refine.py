@@ -65,6 +65,7 @@ def test_scripted_refinement_fixes_the_code_and_reports_hidden_tests(tmp_path, t
     assert result.visible_before == {
         "passed": 1,
         "total": 3,
+        "host_passed": 1,
         "statuses": {"passed": 1, "wrong_answer": 2},
     }
     assert (result.hidden_before["passed"], result.hidden_after["passed"]) == (2, 3)
@@ -130,9 +131,10 @@ def test_bench_reports_pass_rates_and_resumes(tmp_path, sandbox):
 
     run = Run(tmp_path / "b")
     rows = bench(problems, ScriptedEngine(respond), sandbox, run, steps=2, generate=False)
-    s = summarize(rows)
-    assert (s.problems, s.hidden_before, s.hidden_after) == (2, 0.0, 1.0)
-    assert (tmp_path / "b" / "problems" / "two-sum" / "steps.jsonl").exists()
+    s = summarize(rows, 2)
+    assert s["problems"] == 2 and s["methods"]["zero-shot"]["final"] == 0.0
+    assert s["methods"]["textgrad"]["completion_rate"] == [0.0, 1.0, 1.0]
+    assert (tmp_path / "b" / "problems" / "textgrad" / "two-sum" / "steps.jsonl").exists()
     again = bench(problems, ScriptedEngine("unused"), sandbox, Run(tmp_path / "b"), steps=2)
     assert again == rows
 
@@ -181,8 +183,9 @@ def test_cli_bench_and_bad_problem_file(tmp_path, capsys):
         ]
     )
     out = capsys.readouterr().out
-    assert code == 0 and "HumanEval/0" in out and "pass rate" in out
-    assert (tmp_path / "b" / "plots" / "pass_rates.png").exists()
+    assert code == 0 and "HumanEval/0" in out and "completion rate" in out
+    assert (tmp_path / "b" / "plots" / "completion_rate.png").exists()
+    assert json.loads((tmp_path / "b" / "results.json").read_text())["summary"]["problems"] == 2
     assert main(["code", "refine", "--problem", str(tmp_path / "missing.json")]) == 2
     assert "problem file not found" in capsys.readouterr().err
 
@@ -272,7 +275,7 @@ def test_cli_ctrl_c_marks_the_run_interrupted_in_one_line(tmp_path, command):
             else ["--dataset", "running_sum.json"])
     proc = start(["code", command, *what, "--steps", "5", "--quiet",
                   "--engine", "slowcoder:0.4", "--run-dir", str(run_dir)])
-    sub = run_dir if command == "refine" else run_dir / "problems" / "running-sum"
+    sub = run_dir if command == "refine" else run_dir / "problems" / "textgrad" / "running-sum"
     wait_for_steps(sub, 1, proc)
     proc.send_signal(signal.SIGINT)
     _out, err = proc.communicate(timeout=30)

@@ -15,7 +15,7 @@ from textgrad_sci.options import UsageError, open_run, setting
 from textgrad_sci.run import Run
 
 from .check import register as register_check
-from .problems import ProblemError, load_dataset, load_problems
+from .problems import DATASETS, ProblemError, dataset_mounts, load_dataset, load_problems
 
 
 @dataclass(frozen=True)
@@ -26,8 +26,9 @@ class CodeConfig:
     max_tokens: int = setting(512, "per model answer", local=192)
     retries: int = setting(2, "times a malformed or non-compiling update is sent back", local=0)
     strategy: str = setting("tgd", "tgd: textual gradients; resample: the blind baseline (a "
-                            "fresh sample each step, kept if not worse)",
-                            choices=("tgd", "resample"))
+                            "fresh sample each step, kept if not worse); reflexion: the model's "
+                            "own reflection on the visible results, then a rewrite",
+                            choices=("tgd", "resample", "reflexion"))
     critique: bool = setting(True, "feedback from test results only (no reviewer model)")
     test_timeout: float = setting(2.0, "seconds per test")
     workers: int = setting(1, "warm sandboxes kept ready")
@@ -37,20 +38,26 @@ class CodeConfig:
 
 @dataclass(frozen=True)
 class RefineConfig(CodeConfig):
-    problem: str | None = setting(None, "problem file (.json or .jsonl); required")
+    problem: str | None = setting(None, "problem file (.json or .jsonl), or a data set "
+                                  "(leetcode-hard, humaneval, ...) with --index; required")
     index: int = setting(0, "which problem of the file")
 
 
 @dataclass(frozen=True)
 class BenchConfig(CodeConfig):
-    dataset: str = setting("humaneval", "humaneval, own, or a problem file")
+    dataset: str = setting("humaneval", "humaneval, own, leetcode-hard (-medium, -easy, -all), "
+                           "or a problem file")
     limit: int = setting(20, "how many problems")
+    methods: str = setting("zero-shot,textgrad,reflexion", "comma-separated, of zero-shot, "
+                           "textgrad, reflexion, resample (zero-shot always runs: the others "
+                           "start from its code; --strategy is not used by bench)")
 
 
 COST = ("Cost per problem: model calls 1 (first code, unless the problem has one; bench always "
-        "asks) + per step up to 1 critique + 1 to 1+RETRIES updates, until the visible tests "
-        "pass; tool evaluations: one sandbox run of the visible tests per distinct code, and "
-        "the hidden tests on the first and best code.")
+        "asks, once, for zero-shot) + per step up to 1 critique (reflexion: 1 reflection) + 1 "
+        "to 1+RETRIES updates, until the visible tests pass; tool evaluations: one sandbox run "
+        "of the visible tests per distinct code, and the hidden tests on the first and best "
+        "code (bench: on the best code of every iteration).")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -76,10 +83,12 @@ def _settings(args: argparse.Namespace, command: str, cls: type):
     return options.config_from(cls, args, saved)
 
 
-def _sandbox(config: CodeConfig) -> Sandbox:
+def _sandbox(config: CodeConfig, dataset: str | None) -> Sandbox:
+    """The sandbox, with what the data set's tests need mounted (LeetCode's data structures)."""
     try:
         return Sandbox(
             Limits(test_timeout_s=config.test_timeout),
+            mounts=dataset_mounts(dataset) if dataset else None,
             warm=config.workers,
             allow_unsandboxed_execution_i_understand_the_risk=(
                 config.allow_unsandboxed_execution_i_understand_the_risk
@@ -104,17 +113,17 @@ def refine_command(args: argparse.Namespace) -> int:
     if config.problem is None:
         raise UsageError("--problem is required (a .json or .jsonl problem file)")
     try:
-        problems = load_problems(config.problem)
+        problems = (load_dataset(config.problem) if config.problem in DATASETS
+                    else load_problems(config.problem))
         problem = problems[config.index]
-    except ProblemError as err:
+    except (ProblemError, ModuleNotFoundError) as err:
         raise UsageError(str(err)) from None
     except IndexError:
         raise UsageError(f"--index {config.index}: {config.problem} holds "
                          f"{len(problems)} problem(s)") from None
-    sandbox = _sandbox(config)
-    run, config, spec = open_run(args, "code-refine", RefineConfig)
-    engine = _engine(run, spec)
-    with sandbox:
+    with _sandbox(config, config.problem) as sandbox:  # closed on every path
+        run, config, spec = open_run(args, "code-refine", RefineConfig)
+        engine = _engine(run, spec)
         result = refine(problem, engine, sandbox, run, config.steps, config.critique,
                         config.max_tokens, progress=not args.quiet,
                         max_retries=config.retries, finish=True, strategy=config.strategy)
@@ -128,25 +137,31 @@ def refine_command(args: argparse.Namespace) -> int:
 
 
 def bench_command(args: argparse.Namespace) -> int:
+    import json
+
     from textgrad_sci.report import finish_run
 
-    from .bench import bench, summarize, table
+    from .bench import bench, completion_rates, parse_methods, summarize, table
     from .plots import plot_bench
 
     config = _settings(args, "code-bench", BenchConfig)
     try:
+        methods = parse_methods(config.methods)
         problems = load_dataset(config.dataset, config.limit)
-    except (ProblemError, OSError) as err:
+    except (ProblemError, OSError, ValueError, ImportError) as err:
         raise UsageError(str(err)) from None
-    sandbox = _sandbox(config)
-    run, config, spec = open_run(args, "code-bench", BenchConfig)
-    engine = _engine(run, spec)
-    with sandbox:
+    with _sandbox(config, config.dataset) as sandbox:  # closed on every path
+        run, config, spec = open_run(args, "code-bench", BenchConfig)
+        engine = _engine(run, spec)
         rows = bench(problems, engine, sandbox, run, config.steps, config.critique,
                      config.max_tokens, max_retries=config.retries, progress=not args.quiet,
-                     strategy=config.strategy)
-    plot_bench(rows, Path(run.path) / "plots" / "pass_rates.png")
-    print(table(rows))
-    finish_run(run, summarize(rows).to_dict())
+                     methods=methods)
+    summary = summarize(rows, config.steps)
+    plot_bench(completion_rates(rows, config.steps), Path(run.path) / "plots" /
+               "completion_rate.png", summary["problems"])
+    (Path(run.path) / "results.json").write_text(
+        json.dumps({"summary": summary, "rows": rows}, indent=1), encoding="utf-8")
+    print(table(rows, config.steps))
+    finish_run(run, summary)
     print(f"run directory: {run.path}")
     return 0

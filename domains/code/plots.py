@@ -32,21 +32,19 @@ def plot_refinement(history: list[dict], path: Path) -> Path:
     return path
 
 
-def plot_bench(rows: list[dict], path: Path) -> Path:
-    """Pass rates before and after refinement, on visible and hidden tests."""
-    from .bench import summarize
-
+def plot_bench(rates: dict[str, list[float]], path: Path, problems: int = 0) -> Path:
+    """Completion rate (share of problems passing all hidden tests) against iteration, one line
+    per method (``rates``: :func:`.bench.completion_rates`)."""
     plt = _pyplot()
     path.parent.mkdir(parents=True, exist_ok=True)
-    s = summarize(rows)
     fig, ax = plt.subplots(figsize=(5, 3))
-    labels = ["visible", "hidden"]
-    ax.bar([0, 2], [s.visible_before, s.hidden_before], label="before")
-    ax.bar([1, 3], [s.visible_after, s.hidden_after], label="after")
-    ax.set_xticks([0.5, 2.5], labels)
-    ax.set_ylim(0, 1)
-    ax.set_ylabel("pass rate")
-    ax.set_title(f"{s.problems} problems")
+    for method, values in rates.items():
+        style = {"ls": "--"} if method == "zero-shot" else {}
+        ax.plot(range(len(values)), values, marker="o", label=method, **style)
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel("iteration (updates)")
+    ax.set_ylabel("completion rate (hidden tests)")
+    ax.set_title(f"{problems} problems")
     ax.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=100)

@@ -23,6 +23,7 @@ from textgrad_sci.variable import Variable
 from . import code_prompts as prompts
 from .critique import CodeCritique
 from .problems import Problem
+from .report import test_fields
 
 if TYPE_CHECKING:
     from textgrad_sci.engines.base import Engine
@@ -39,6 +40,7 @@ def strip_fences(text: str) -> str:
 # Generation stops at the end of the code: small models close it with a fence, then keep talking.
 CODE_STOP = ("\n```\n",)
 RESAMPLE_T = 0.8  # the resampling baseline's sampling temperature
+STRATEGIES = ("tgd", "resample", "reflexion")
 
 
 @dataclass(frozen=True)
@@ -102,7 +104,8 @@ def summary(measurement: Measurement) -> dict:
     result = measurement.detail
     if not isinstance(result, RunResult):
         return {"passed": 0, "total": 0, "error": measurement.error}
-    return {"passed": result.passed, "total": result.total, "statuses": result.counts()}
+    return {"passed": result.passed, "total": result.total, "host_passed": result.host_passed,
+            "statuses": result.counts()}
 
 
 @dataclass
@@ -119,10 +122,13 @@ class CodeRefinement:
     hidden_before: dict
     hidden_after: dict
     history: list[dict] = field(default_factory=list)
+    best_by_iteration: list[str] = field(default_factory=list)  # start, then after each update
 
 
 def all_passed(s: dict) -> bool:
-    return bool(s.get("total")) and s.get("passed") == s.get("total")
+    """Every test passed, judged by the host's own comparison (a verdict from inside the
+    sandbox does not count; summaries without ``host_passed`` fall back to ``passed``)."""
+    return bool(s.get("total")) and s.get("host_passed", s.get("passed")) == s.get("total")
 
 
 def generate_initial(problem: Problem, engine: Engine, max_tokens: int | None = 384,
@@ -169,6 +175,7 @@ class RefineJob:
                                   requires_grad=False)
         self.best_code, self.best_passed, self.solved = self.variable.value, -1, False
         self.history: list[dict] = []
+        self.best_codes: list[str] = []  # the best code by visible tests after each step
         self._tested = self.variable.value
         self._passed = self._total = 0
 
@@ -189,6 +196,7 @@ class RefineJob:
             self.best_code, self.best_passed = steps[-1]["best_code"], steps[-1]["best_passed"]
             self.solved = any(s.get("solved") for s in steps)
             self.history = [s.get("history_entry", {}) for s in steps]
+            self.best_codes = [s["best_code"] for s in steps]
 
     def stop(self) -> bool:
         return self.solved
@@ -197,10 +205,11 @@ class RefineJob:
         self.start()
         self._tested = self.variable.value
         results = self.visible(self.variable)
-        self._passed, self._total = results.data["passed"], results.data["total"]
+        self._passed = results.data.get("host_passed", results.data["passed"])  # host-judged
+        self._total = results.data["total"]
         if self._passed > self.best_passed:
             self.best_code, self.best_passed = self._tested, self._passed
-        self.solved = bool(results.data.get("all_passed"))
+        self.solved = bool(self._total) and self._passed == self._total
         if self.solved or not self.critique:
             return results
         return CodeCritique(self.engine, self.max_tokens)(self.statement, self.variable, results)
@@ -208,6 +217,7 @@ class RefineJob:
     def record(self, step: int, updates: list) -> dict:
         entry = {"step": step, "visible_passed": self._passed, "visible_total": self._total}
         self.history.append(entry)
+        self.best_codes.append(self.best_code)
         rate = self._passed / self._total if self._total else 0.0
         return {
             "losses": {"visible_passed": self._passed, "visible_total": self._total,
@@ -223,7 +233,7 @@ class RefineJob:
     def result(self) -> CodeRefinement:
         start = self.start()
         final = self.visible.evaluate(self.variable.value).detail
-        if isinstance(final, RunResult) and final.passed > self.best_passed:
+        if isinstance(final, RunResult) and final.host_passed > self.best_passed:
             self.best_code, self.best_passed = self.variable.value, final.passed
         best = summary(self.visible.evaluate(self.best_code))
         return CodeRefinement(
@@ -232,10 +242,16 @@ class RefineJob:
             visible_before=summary(self.visible.evaluate(start)), visible_after=best,
             hidden_before=summary(self.hidden.evaluate(start)),
             hidden_after=summary(self.hidden.evaluate(self.best_code)), history=self.history,
+            best_by_iteration=[*self.best_codes, self.best_code],
         )
 
     def summary(self) -> dict:
-        return {k: v for k, v in asdict(self.result()).items() if k != "history"}
+        result = self.result()
+        tests = test_fields(*(loss.evaluate(code) for loss in (self.visible, self.hidden)
+                              for code in (result.initial_code, result.best_code)))  # in order
+        fields = asdict(result)
+        del fields["history"], fields["best_by_iteration"]
+        return {**fields, **tests}
 
     def write_artifacts(self, run_dir: Path, summary: dict) -> None:
         from .plots import plot_refinement
@@ -251,16 +267,27 @@ def refine(problem: Problem, engine: Engine, sandbox: Sandbox, run: Run, steps: 
     """Refine a solution for up to ``steps`` steps or until its visible tests pass. With
     ``finish`` the run is marked completed, with its plot, best solution and report.
     ``strategy="resample"`` is the blind baseline: each step a fresh sampled solution (no
-    feedback, no critique), kept if it passes as many visible tests."""
+    feedback, no critique), kept if it passes as many visible tests; ``"reflexion"`` the
+    Reflexion-style baseline (:mod:`.reflexion`: the model's own reflection on the same visible
+    results, then a rewrite; two calls a step, as TGD's critique and update)."""
+    if strategy not in STRATEGIES:
+        raise ValueError(f"unknown strategy {strategy!r}: one of {', '.join(STRATEGIES)}")
     job = RefineJob(problem, engine, sandbox, critique and strategy == "tgd", max_tokens, code,
                     generate)
-    if strategy == "resample":
+    limit = {"max_tokens": max_tokens} if max_tokens else {}
+    if strategy == "reflexion":
+        from .reflexion import Reflexion
+
+        optimizer = Reflexion(job.variable, engine, problem.statement, problem.entry_point,
+                              lambda c: job.visible.evaluate(c).text, max_retries=max_retries,
+                              score_fn=job.visible.score,
+                              sampling={"stop": list(CODE_STOP), **limit})
+    elif strategy == "resample":
         optimizer = RandomSearch([job.variable], lambda _code, rng: generate_initial(
             problem, engine, max_tokens, seed=rng.randrange(2**31), temperature=RESAMPLE_T),
             job.visible.score)
     else:
         constraints = [c.format(entry_point=problem.entry_point) for c in prompts.CONSTRAINTS]
-        limit = {"max_tokens": max_tokens} if max_tokens else {}
         optimizer = TGD([job.variable], engine, constraints=constraints, gradient_memory=1,
                         max_retries=max_retries, score_fn=job.visible.score,
                         sampling={"stop": list(CODE_STOP), **limit})

@@ -8,12 +8,14 @@ start and best code's test runs into JSON for the summary (``summary.update(test
 Fields read. Summary: ``tests`` (``{"visible_start"|"visible_best"|"hidden_start"|"hidden_best":
 [TestResult.to_dict()]}``), ``problem_id``, ``visible_before``/``visible_after``/``hidden_before``/
 ``hidden_after`` (``passed``, ``total``, ``statuses``), ``initial_code``, ``best_code``,
-``solved_visible``; for a bench: ``problems``, ``hidden_before``/``hidden_after``/``visible_*`` as
+``solved_visible``; for a bench: ``problems``, ``steps``, ``methods`` (per method ``final``,
+``ci95``: the completion rate), or in older runs ``hidden_before``/``hidden_after``/``visible_*`` as
 rates. Steps: ``tested_code`` (else ``parameters.code``), ``losses.visible_passed``,
 ``losses.visible_total``, ``updates``, ``solved``, ``graph`` (a node whose ``data.tests`` lists
 the visible tests: the tests per step, and start/last when ``summary.tests`` is missing); bench
-steps: ``row`` (``problem``, ``steps``, ``visible_before``, ``visible_after``,
-``hidden_passed_before``, ``hidden_passed_after``, ``hidden_total``).
+steps: ``row`` (``problem``, ``method`` (its run: ``problems/<method>/<id>``), ``steps``,
+``visible_before``, ``visible_after``, ``hidden_passed_before``, ``hidden_passed_after``,
+``hidden_total``).
 """
 
 from __future__ import annotations
@@ -208,6 +210,30 @@ def _diffs(run: dict) -> Markup:
     return Markup("").join(parts)
 
 
+def _bench_link(run: dict, r: dict) -> Markup | str:
+    folder = re.sub(r"[^A-Za-z0-9_.-]+", "_", str(r.get("problem", "")))  # as bench names it
+    base = run["path"] / "problems"
+    sub = (base / str(r["method"]) if r.get("method") else base) / folder / "report.html"
+    return Markup(f"<a href='{sub.resolve().as_uri()}'>report</a>") if sub.exists() else "—"
+
+
+def _bench_line(s: dict) -> str:
+    methods = _dict(s.get("methods"))
+    if methods:
+        parts = []
+        for name, m in methods.items():
+            lo, hi = (list(_list(m.get("ci95"))) + [None, None])[:2]
+            parts.append(f"{name} {fmt(m.get('final'), '.0%')} (95% interval "
+                         f"{fmt(lo, '.0%')}–{fmt(hi, '.0%')})")
+        return ("Completion rate (all hidden tests passed) after "
+                f"{fmt(s.get('steps'), 'd')} iterations: " + ", ".join(parts) + ".")
+    if "hidden_after" in s:
+        return (f"Hidden tests all passed: {fmt(s.get('hidden_before'), '.0%')} of problems "
+                f"before, {fmt(s.get('hidden_after'), '.0%')} after refinement (visible: "
+                f"{fmt(s.get('visible_before'), '.0%')} → {fmt(s.get('visible_after'), '.0%')}).")
+    return ""
+
+
 def _bench_table(run: dict) -> Markup:
     rows = []
     for s in run["steps"]:
@@ -215,23 +241,15 @@ def _bench_table(run: dict) -> Markup:
         if not r:
             continue
         total = r.get("hidden_total")
-        folder = re.sub(r"[^A-Za-z0-9_.-]+", "_", str(r.get("problem", "")))  # as bench names it
-        sub = run["path"] / "problems" / folder / "report.html"
-        link = Markup(f"<a href='{sub.resolve().as_uri()}'>report</a>") if sub.exists() else "—"
-        rows.append([r.get("problem"), r.get("steps"),
+        rows.append([r.get("problem"), r.get("method", "—"), r.get("steps"),
                      "pass" if r.get("visible_before") else "fail",
                      "pass" if r.get("visible_after") else "fail",
                      f"{fmt(r.get('hidden_passed_before'), 'd')}/{fmt(total, 'd')}",
-                     f"{fmt(r.get('hidden_passed_after'), 'd')}/{fmt(total, 'd')}", link])
-    s = run["summary"]
-    line = ""
-    if "hidden_after" in s:
-        line = (f"Hidden tests all passed: {fmt(s.get('hidden_before'), '.0%')} of problems "
-                f"before, {fmt(s.get('hidden_after'), '.0%')} after refinement (visible: "
-                f"{fmt(s.get('visible_before'), '.0%')} → {fmt(s.get('visible_after'), '.0%')}).")
-    return html_tag("p", line) + table(
-        ["problem", "steps", "visible before", "visible after", "hidden before", "hidden after",
-         "run"], rows, id="bench-table")
+                     f"{fmt(r.get('hidden_passed_after'), 'd')}/{fmt(total, 'd')}",
+                     _bench_link(run, r)])
+    return html_tag("p", _bench_line(run["summary"])) + table(
+        ["problem", "method", "steps", "visible before", "visible after", "hidden before",
+         "hidden after", "run"], rows, id="bench-table")
 
 
 def sections(run: dict) -> list[Section]:
@@ -245,6 +263,9 @@ def sections(run: dict) -> list[Section]:
 
 def results(run: dict) -> dict[str, Any]:
     s = run["summary"]
+    if _bench(run) and _dict(s.get("methods")):
+        return {"problems": s.get("problems"), **{
+            f"{name} completion": _dict(m).get("final") for name, m in s["methods"].items()}}
     if _bench(run):
         return {k: s.get(k) for k in ("problems", "visible_before", "visible_after",
                                       "hidden_before", "hidden_after")}
