@@ -23,11 +23,24 @@ def register(subparsers) -> None:
     opt.add_argument("--no-progress", dest="quiet", action="store_true", help=argparse.SUPPRESS)
     opt.set_defaults(handler=optimize_command)
 
-    score = sub.add_parser("score", help="score SMILES: QED, Lipinski, SA and Vina")
-    score.add_argument("smiles", nargs="+")
+    score = sub.add_parser("score", help="score SMILES: QED, Lipinski, SA and Vina, or an "
+                           "objective and its parts")
+    score.add_argument("smiles", nargs="*")
+    score.add_argument("--smiles", dest="more_smiles", action="append", default=[],
+                       metavar="SMILES", help="a molecule to score (repeatable)")
     score.add_argument("--target", help="dock against this target too")
+    score.add_argument("--objective", help="a benchmark objective: F2, promiscuous_PPAR, "
+                       "selective_JAK2 or qed-vina (lower is better)")
+    score.add_argument("--json", action="store_true", help="JSON lines (with --objective)")
     add_config_options(score, DockingConfig)
     score.set_defaults(handler=score_command)
+
+    from .bench import BenchConfig, bench_command
+
+    bench = sub.add_parser("bench", help="compare strategies at an equal budget of oracle calls")
+    add_config_options(bench, BenchConfig)
+    add_run_options(bench, "molecule-bench")
+    bench.set_defaults(handler=bench_command)
 
     targets = sub.add_parser("targets", help="list the DOCKSTRING targets")
     targets.set_defaults(handler=lambda _a: print("\n".join(list_targets())) or 0)
@@ -36,6 +49,11 @@ def register(subparsers) -> None:
 def score_command(args: argparse.Namespace) -> int:
     from textgrad_sci.losses.chem.loss import MoleculeLoss
 
+    args.smiles = list(args.smiles) + list(args.more_smiles)
+    if not args.smiles:
+        raise UsageError("give at least one molecule (--smiles SMILES)")
+    if args.objective:
+        return objective_command(args)
     try:
         target = load_target(args.target).name if args.target else None
     except TargetError as err:
@@ -45,6 +63,29 @@ def score_command(args: argparse.Namespace) -> int:
         for smiles in args.smiles:
             print(loss.evaluate(smiles).text)
             print()
+    return 0
+
+
+def objective_command(args: argparse.Namespace) -> int:
+    """Each molecule's objective and its parts; a bad molecule or failed dock gets the worst
+    value and the reason (exit 0), an unknown objective a usage error."""
+    import json
+
+    from textgrad_sci.losses.chem.objectives import get_objective, render_score, score_objective
+
+    try:
+        objective = get_objective(args.objective)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    with config_from(DockingConfig, args).service() as service:
+        for smiles in args.smiles:
+            score = score_objective(smiles, objective, service)
+            if args.json:
+                print(json.dumps({"smiles": score.smiles, "objective": score.value,
+                                  "name": objective.name, "qed": score.qed, "vina": score.vina,
+                                  "canonical": score.canonical, "error": score.error}))
+            else:
+                print(render_score(score, objective))
     return 0
 
 
