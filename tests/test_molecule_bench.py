@@ -16,6 +16,7 @@ from textgrad_sci.domains.molecule.bench import BenchConfig, bootstrap_ci, run_b
 from textgrad_sci.domains.molecule.bench_run import run_one
 from textgrad_sci.domains.molecule.oracle import Oracle
 from textgrad_sci.domains.molecule.population import PopulationSearch
+from textgrad_sci.domains.molecule.validation import smiles_variable
 from textgrad_sci.losses.chem.docking import DockResult, DockSettings
 from textgrad_sci.losses.chem.objective_loss import ObjectiveLoss
 from textgrad_sci.losses.chem.objectives import WORST, score_objective
@@ -23,7 +24,6 @@ from textgrad_sci.losses.chem.smiles import check_molecule
 
 from textgrad_sci import Run, ScriptedEngine
 from textgrad_sci.cli import main
-from textgrad_sci.domains.molecule.validation import smiles_variable
 
 
 class FakeService:
@@ -159,7 +159,8 @@ def test_dask_cluster_losing_a_worker_loses_no_result(tmp_path):
 
         killer = threading.Thread(target=kill_one, daemon=True)
         killer.start()
-        config = _config(tmp_path, strategies="random", seeds=1, scheduler=cluster.scheduler_address)
+        config = _config(tmp_path, strategies="random", seeds=1,
+                         scheduler=cluster.scheduler_address)
         results = run_bench(config, Run(tmp_path / "d", {}), None, service, progress=False)
         killer.join(5)
         assert not killer.is_alive()
