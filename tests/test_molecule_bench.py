@@ -122,10 +122,12 @@ def test_a_killed_bench_resumes_without_redoing_finished_runs(tmp_path):
     from textgrad_sci.loop import RunStopped
 
     config = _config(tmp_path)
-    with pytest.raises(RunStopped, match="interrupted"):
+    with pytest.raises(RunStopped, match="interrupted") as stopped:
         run_bench(config, Run(tmp_path / "b", {}), None, FakeService(interrupt_at=5),
                   progress=False)
+    assert str(stopped.value).endswith(f"--resume {tmp_path / 'b'})")  # the bench, not a run
     run = Run(tmp_path / "b")
+    assert run.meta["resumed"] == 1
     assert [s["item"] for s in run.steps()] == ["random/start0/seed0"]
     service = FakeService()
     results = run_bench(config, run, None, service, progress=False)

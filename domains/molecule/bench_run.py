@@ -12,7 +12,8 @@ from textgrad_sci.losses.chem.edits import analogues
 from textgrad_sci.losses.chem.objective_loss import ObjectiveLoss
 from textgrad_sci.losses.chem.objectives import WORST, ObjectiveScore
 
-from textgrad_sci.loop import optimize
+from textgrad_sci.engines.base import EngineError
+from textgrad_sci.loop import RunStopped, optimize
 from textgrad_sci.optimizer import TGD, Optimizer, RandomSearch
 from textgrad_sci.run import Run
 from textgrad_sci.variable import Variable
@@ -108,9 +109,14 @@ def run_one(strategy: str, start: str, seed: int, oracle: Oracle, engine: Any,
     optimizer = make_optimizer(strategy, variable, loss, engine, {**(sampling or {}),
                                "seed": seed}, pool_size)
     problem = BenchProblem(variable, loss, oracle, grammar=strategy == "textgrad")
-    optimize(problem, optimizer, Run(run_dir, {"strategy": strategy, "start": start,
-                                               "seed": seed}),
-             steps=5 * oracle.budget + 5, seed=seed, progress=False, finish=False)
+    try:
+        optimize(problem, optimizer, Run(run_dir, {"strategy": strategy, "start": start,
+                                                   "seed": seed}),
+                 steps=5 * oracle.budget + 5, seed=seed, progress=False, finish=False)
+    except RunStopped as err:  # the bench's own run is marked and resumed, not this one
+        if err.status == "interrupted":
+            raise KeyboardInterrupt from None
+        raise EngineError(err.reason.removeprefix("the engine failed: ")) from None
     choices = [c for s in Run(run_dir).steps() for c in s.get("choices", [])]
     curve = oracle.curve()
     return {"strategy": strategy, "start": start, "seed": seed,
