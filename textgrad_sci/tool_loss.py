@@ -122,8 +122,13 @@ class ToolLoss(Function):
         for grad in list(output.gradients):
             variable.add_gradient(grad.value, source=output.name, context=context)
 
+    def report(self, value: str) -> Measurement:
+        """The measurement the forward renders and feeds back (``evaluate`` by default); a loss
+        may enrich it with feedback costlier than its ``score`` needs (e.g. sensitivities)."""
+        return self.evaluate(value)
+
     def forward(self, variable: Variable) -> Variable:  # type: ignore[override]
-        measurement = self.evaluate(variable.value)
+        measurement = self.report(variable.value)
 
         def backward(output: Variable, engine: Engine | None) -> None:
             for target in trainable([variable]):
