@@ -208,6 +208,7 @@ class PlanEvaluation:
     dose: np.ndarray | None = None
     fmo: dict = field(default_factory=dict)
     error: str | None = None
+    fluence: np.ndarray | None = None
 
     @property
     def goals_met(self) -> int:
@@ -233,6 +234,13 @@ class PlanEvaluation:
         }
 
 
+class BudgetSpent(Exception):
+    """The loss's ``fmo_limit`` is reached: no further fluence optimization may run."""
+
+
+SPENT_SCORE = 1e6  # the score of a plan left unevaluated because the budget is spent
+
+
 class PlanGoalLoss(ToolLoss):
     """Run fluence-map optimization for a plan variable and report its clinical goals as text.
 
@@ -241,6 +249,13 @@ class PlanGoalLoss(ToolLoss):
     cached by plan text (the last ``cache_size``; each holds a dose cube); ``detail`` is the
     :class:`PlanEvaluation`. Backward writes the goal report and planner hints onto the plan; with
     ``critic=True`` a language model adds its own advice.
+
+    ``sensitivity``: the forward's report also says what doubling and halving each objective
+    weight does to each goal (two warm-started FMOs per weight; at most ``sensitivity_max``
+    weights, 0 = all). ``fmo_runs`` counts every FMO (sensitivity ones included); with
+    ``fmo_limit`` set, no FMO runs past it: ``evaluate`` raises :class:`BudgetSpent`, ``score``
+    returns ``SPENT_SCORE`` and the sensitivity block is cut short. ``trajectory`` lists each
+    plan evaluation in order (``fmo``: the FMO count after it, ``score``, ``goals_met``).
     """
 
     role = "clinical goal evaluation"
@@ -260,6 +275,9 @@ class PlanGoalLoss(ToolLoss):
         critic: bool = False,
         engine: Engine | str | None = None,
         cache_size: int = 32,
+        sensitivity: bool = False,
+        sensitivity_max: int = 0,
+        fmo_limit: int | None = None,
     ) -> None:
         self.case = case
         self.goals = list(goals)
@@ -271,6 +289,12 @@ class PlanGoalLoss(ToolLoss):
         self.critic = critic
         self.engine = engine
         self.cache_size = cache_size
+        self.sensitivity = sensitivity
+        self.sensitivity_max = sensitivity_max
+        self.fmo_limit = fmo_limit
+        self.fmo_runs = 0
+        self.trajectory: list[dict] = []
+        self._sensitivities: dict[str, tuple[str, list]] = {}
         self._lock = threading.Lock()
         missing = {g.structure for g in self.goals} - set(case.structures)
         if missing:
@@ -298,9 +322,22 @@ class PlanGoalLoss(ToolLoss):
         return Measurement(evaluation.numbers(), self.render(evaluation), evaluation.score,
                            [h for h in hints if h], evaluation.error, evaluation)
 
-    def _evaluate(self, plan: str) -> PlanEvaluation:
+    def _fmo(self, objectives: list, x0: np.ndarray | None = None):
+        """One counted fluence optimization; :class:`BudgetSpent` at ``fmo_limit``."""
         from .dose import optimize_fluence
 
+        with self._lock:
+            if self.fmo_limit is not None and self.fmo_runs >= self.fmo_limit:
+                raise BudgetSpent(f"the budget of {self.fmo_limit} fluence optimizations is spent")
+            self.fmo_runs += 1
+        return optimize_fluence(self.influence, self.case, objectives, method=self.fmo_method,
+                                max_iter=self.fmo_iterations, x0=x0)
+
+    def _goal_results(self, fmo) -> tuple[np.ndarray, list[GoalResult]]:
+        dose = np.asarray(fmo.dose).reshape(self.case.densities.shape)
+        return dose, evaluate_goals(dose, self.case.structures, self.goals)
+
+    def _evaluate(self, plan: str) -> PlanEvaluation:
         evaluation = PlanEvaluation(plan)
         try:
             evaluation.objectives = list(self.objectives_fn(plan))
@@ -309,14 +346,16 @@ class PlanGoalLoss(ToolLoss):
             return evaluation
         try:
             started = time.perf_counter()
-            fmo = optimize_fluence(self.influence, self.case, evaluation.objectives,
-                                   method=self.fmo_method, max_iter=self.fmo_iterations)
-            dose = np.asarray(fmo.dose).reshape(self.case.densities.shape)
-            evaluation.results = evaluate_goals(dose, self.case.structures, self.goals)
+            fmo = self._fmo(evaluation.objectives)
+            dose, evaluation.results = self._goal_results(fmo)
+        except BudgetSpent:
+            raise
         except Exception as err:  # a tool failure becomes feedback, never an exception in the loop
             evaluation.error = f"the fluence optimization failed ({type(err).__name__}: {err})"
+            self._log(evaluation)
             return evaluation
-        evaluation.dose = dose
+        evaluation.dose, evaluation.fluence = dose, np.asarray(fmo.fluence)
+        self._log(evaluation)
         evaluation.fmo = {
             "objective": float(fmo.objective),
             "iterations": int(fmo.iterations),
@@ -324,6 +363,57 @@ class PlanGoalLoss(ToolLoss):
             "method": fmo.method,
         }
         return evaluation
+
+    def _log(self, evaluation: PlanEvaluation) -> None:
+        self.trajectory.append({"fmo": self.fmo_runs, "score": evaluation.score,
+                                "goals_met": evaluation.goals_met, "plan": evaluation.plan})
+
+    def score(self, value: str) -> float:
+        """The plan's goal score; ``SPENT_SCORE`` for a new plan once the budget is spent."""
+        try:
+            return super().score(value)
+        except BudgetSpent:
+            return SPENT_SCORE
+
+    def report(self, plan: str) -> Measurement:
+        """The measurement, with the sensitivity block added when ``sensitivity`` is on."""
+        measurement = self.evaluate(plan)
+        if not self.sensitivity or measurement.error is not None:
+            return measurement
+        key = self.canonical(plan)
+        if key not in self._sensitivities:
+            self._sensitivities[key] = self._probe(measurement.detail)
+        text, numbers = self._sensitivities[key]
+        return Measurement({**measurement.numbers, "sensitivity": numbers},
+                           measurement.text + "\n" + text, measurement.score, measurement.hints,
+                           None, measurement.detail)
+
+    def _probe(self, evaluation: PlanEvaluation) -> tuple[str, list]:
+        """Double and halve each weight (warm-started from the plan's fluence), in the order of
+        :func:`probe_order`, until done or the budget is spent."""
+        from . import plan_sensitivity as ps
+
+        objectives = evaluation.objectives
+        order = ps.probe_order(objectives, evaluation.results, self.case.target)
+        if self.sensitivity_max > 0:
+            order = order[: self.sensitivity_max]
+        probes: list[ps.Probe] = []
+        try:
+            for index in order:
+                for factor in ps.FACTORS:
+                    changed, new = ps.probed_objectives(objectives, index, factor)
+                    try:
+                        results = self._goal_results(self._fmo(changed, evaluation.fluence))[1]
+                    except BudgetSpent:
+                        raise
+                    except Exception:  # a failed probe is reported, not raised
+                        results = None
+                    probes.append(ps.Probe(index, objectives[index].weight, new, results))
+        except BudgetSpent:
+            pass
+        text = ps.render_sensitivity(objectives, evaluation.results, probes,
+                                  len(order) * len(ps.FACTORS))
+        return text, ps.sensitivity_numbers(objectives, probes)
 
     def render(self, evaluation: PlanEvaluation) -> str:
         case = self.case

@@ -56,3 +56,13 @@ CRITIC = (
     "Say which objectives to change (weights and dose_gy) so that the missed goals are met "
     "without losing the met ones."
 )
+
+# Sensitivity: what doubling and halving each objective weight does (measured by re-optimizing).
+SENS_HEADER = "Measured effect of changing one weight (fluence re-optimized for each):"
+SENS_LINE = "- {structure} {kind} weight {old} -> {new}: {changes}; {met} of {total} goals met"
+SENS_CHANGE = "{label} {delta:+.1f} {unit}"
+SENS_FLIP_MET = "{label} now met"
+SENS_FLIP_MISSED = "{label} now MISSED"
+SENS_NO_CHANGE = "no goal metric moves by 0.1 or more"
+SENS_FAILED = "- {structure} {kind} weight {old} -> {new}: the optimization failed"
+SENS_PARTIAL = "(the budget allowed {done} of {wanted} weight changes)"
