@@ -17,6 +17,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     options.add_run_options(tune, "radiotherapy")
     tune.add_argument("--no-progress", dest="quiet", action="store_true", help=argparse.SUPPRESS)
     tune.set_defaults(handler=handle_tune)
+    from .bench import BenchConfig
+
+    bench = sub.add_parser("bench", help="strategies at an equal budget of fluence optimizations, "
+                           "over seeds (results.json, plots)")
+    options.add_config_options(bench, BenchConfig)
+    options.add_run_options(bench, "radiotherapy-bench")
+    bench.set_defaults(handler=handle_bench)
     goals = sub.add_parser("goals", help="print a built-in goal set as editable JSON")
     goals.add_argument("name", nargs="?", default="prostate")
     goals.set_defaults(handler=handle_goals)
@@ -29,6 +36,16 @@ def handle_goals(args: argparse.Namespace) -> int:
         print(goal_set_json(args.name))
     except ValueError as err:
         raise options.UsageError(str(err)) from None
+    return 0
+
+
+def handle_bench(args: argparse.Namespace) -> int:
+    from .bench import BenchConfig, run_bench
+
+    run, config, spec = options.open_run(args, "radiotherapy-bench", BenchConfig)
+    results = run_bench(run, config, engine=spec, progress=not args.quiet)
+    print(results["table"])
+    print(f"results: {run.path / 'results.json'}")
     return 0
 
 
