@@ -49,8 +49,10 @@ REWRITE_SYSTEM = (
     "on why it failed its tests."
 )
 
+# As TGD's update, the rewrite sees the code, its test results and the reflection (which saw the
+# problem), not the statement again: the same information, and a short prompt for a small model.
 REWRITE = (
-    "Solve this problem in Python.\n<PROBLEM>\n{problem}\n</PROBLEM>\n"
+    "Improve your Python solution to a programming problem.\n"
     "{memory}"
     "Your latest code:\n<YOUR_CODE>\n{code}\n</YOUR_CODE>\n"
     "Its test results:\n<TEST_RESULTS>\n{results}\n</TEST_RESULTS>\n"

@@ -1,8 +1,8 @@
 """A Reflexion-style baseline (Shinn et al., 2023) for test-time code refinement: each step the
-model reflects on its own code's visible test results (one call), then rewrites the code from
-the problem, that code, the results, the reflection and its earlier attempts with their
-reflections (one call, plus up to ``max_retries`` when the answer is malformed or does not
-compile). Two calls a step, as TextGrad's critique and update.
+model reflects on its own code's visible test results, with the problem (one call), then
+rewrites the code from that code, the results, the reflection and its earlier attempts with
+their reflections (one call, plus up to ``max_retries`` when the answer is malformed or does
+not compile). Two calls a step, seeing what TextGrad's critique and update see.
 
 It reads no textual gradients (the loop skips backward); it is a :class:`~textgrad_sci.TGD`
 subclass only to share the answer parsing, retries, acceptance gate, memory and resume state.
@@ -56,7 +56,7 @@ class Reflexion(TGD):
         messages = [
             {"role": "system", "content": prompts.REWRITE_SYSTEM},
             {"role": "user", "content": prompts.REWRITE.format(
-                problem=self.problem, memory=self._memory_text(param), code=param.value,
+                memory=self._memory_text(param), code=param.value,
                 results=results, reflection=reflection.strip(), entry_point=self.entry_point)},
         ]
         with usage_label(f"{param.name}:rewrite"):
