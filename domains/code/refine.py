@@ -234,7 +234,7 @@ class RefineJob:
         start = self.start()
         final = self.visible.evaluate(self.variable.value).detail
         if isinstance(final, RunResult) and final.host_passed > self.best_passed:
-            self.best_code, self.best_passed = self.variable.value, final.passed
+            self.best_code, self.best_passed = self.variable.value, final.host_passed
         best = summary(self.visible.evaluate(self.best_code))
         return CodeRefinement(
             problem_id=self.problem.id, initial_code=start, best_code=self.best_code,
