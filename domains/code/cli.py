@@ -57,7 +57,9 @@ COST = ("Cost per problem: model calls 1 (first code, unless the problem has one
         "asks, once, for zero-shot) + per step up to 1 critique (reflexion: 1 reflection) + 1 "
         "to 1+RETRIES updates, until the visible tests pass; tool evaluations: one sandbox run "
         "of the visible tests per distinct code, and the hidden tests on the first and best "
-        "code (bench: on the best code of every iteration).")
+        "code (bench: on the best code of every iteration). With the local model's defaults "
+        "(1 step, no retries) a bench problem costs 1 + 2 per refining method: at most 25 "
+        "model calls for --limit 5.")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

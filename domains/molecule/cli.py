@@ -17,7 +17,11 @@ def register(subparsers) -> None:
     sub = parser.add_subparsers(dest="molecule_command", metavar="ACTION")
     parser.set_defaults(handler=lambda _a: parser.print_help() or 0)
 
-    opt = sub.add_parser("optimize", help="improve SMILES against a target with an LLM")
+    opt = sub.add_parser(
+        "optimize", help="improve SMILES against a target with an LLM",
+        description="Improve SMILES against a target with an LLM. Cost per step and molecule: "
+        "1 update call, up to 3 when a proposal is malformed (at most 6 model calls for --steps "
+        "2 and one molecule); tool evaluations: one docking per new molecule, plus the start.")
     add_config_options(opt, MoleculeConfig)
     add_run_options(opt, "molecule")
     opt.add_argument("--no-progress", dest="quiet", action="store_true", help=argparse.SUPPRESS)

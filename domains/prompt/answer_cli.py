@@ -42,7 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "refine", help="critique and rewrite an answer, then majority vote",
         description="Critique and rewrite an answer, then take the majority vote of the "
         "trajectory. Cost: 1 model call for the first answer, then per step 1 critique, "
-        "1 feedback and 1-2 update calls (with default --steps 3: about 10 calls).")
+        "1 feedback and 1-2 update calls (with the default --steps 3: at most 13 model calls).")
     add_config_options(ref, AnswerConfig)
     add_run_options(ref, "answer")
     ref.set_defaults(handler=refine_command)

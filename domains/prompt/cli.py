@@ -58,7 +58,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "validation + test answers once for the starting prompt; per step, batch-size answers, "
         "2 x batch-size feedback calls, 1-2 update calls and (with the gate) one answer per "
         "validation question for a new prompt; test answers at each epoch's end. With the local "
-        "model's defaults (24 questions, batches of 4, 1 epoch) about 70 short calls, 2-3 min "
+        "model's defaults (24 questions, batches of 4, 1 epoch) at most 70 model calls, 2-3 min "
         "on 2 cores.")
     add_config_options(opt, TrainConfig)
     add_run_options(opt, "prompt")

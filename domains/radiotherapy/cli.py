@@ -12,7 +12,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     parser = subparsers.add_parser("radiotherapy", help="treatment-plan tuning against goals")
     sub = parser.add_subparsers(dest="rt_command", metavar="ACTION", required=True)
-    tune = sub.add_parser("tune", help="tune a plan's objective weights and dose levels")
+    tune = sub.add_parser(
+        "tune", help="tune a plan's objective weights and dose levels",
+        description="Tune a plan's objective weights and dose levels. Cost per step: 1 update "
+        "call, up to 3 when a proposal is malformed (at most 6 model calls for --steps 2); tool "
+        "evaluations: one fluence optimization per plan tried, plus the sensitivity runs when on.")
     options.add_config_options(tune, TuneConfig)
     options.add_run_options(tune, "radiotherapy")
     tune.add_argument("--no-progress", dest="quiet", action="store_true", help=argparse.SUPPRESS)
