@@ -39,6 +39,18 @@ def test_bad_smiles_rejected_with_reason(smiles, reason, capfd):
     assert "SMILES Parse Error" not in out + errout  # RDKit's log is captured, not printed
 
 
+def test_reasons_survive_a_library_that_disables_rdkits_error_log():
+    from rdkit import rdBase
+
+    rdBase.DisableLog("rdApp.error")  # what mol-ga does when it is imported
+    try:
+        with pytest.raises(SmilesError, match="nclosed ring"):
+            check_molecule("C1CC")
+        assert "rdApp.error:disabled" in rdBase.LogStatus()  # left as it was found
+    finally:
+        rdBase.EnableLog("rdApp.error")
+
+
 def test_valid_smiles_canonical_identity():
     m = check_molecule("OC(=O)c1ccccc1OC(C)=O")
     assert m.canonical == ASPIRIN == canonical_smiles(ASPIRIN)

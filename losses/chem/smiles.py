@@ -55,6 +55,10 @@ def _parse_captured(smiles: str):
         if not _log_ready:
             rdBase.LogToPythonStderr()
             _log_ready = True
+        # Other libraries (mol-ga at import) disable RDKit's error log process-wide: the reasons
+        # are read from it, so it is on while parsing and left as it was found.
+        was_off = "rdApp.error:disabled" in rdBase.LogStatus()
+        rdBase.EnableLog("rdApp.error")
         buf = io.StringIO()
         with contextlib.redirect_stderr(buf):
             mol = Chem.MolFromSmiles(smiles, sanitize=False)
@@ -65,6 +69,8 @@ def _parse_captured(smiles: str):
                     problems = Chem.DetectChemistryProblems(
                         Chem.MolFromSmiles(smiles, sanitize=False)
                     ) or [_Problem(f"sanitization failed at {failed}")]
+        if was_off:
+            rdBase.DisableLog("rdApp.error")
     return mol, [p.Message() for p in problems], _clean_log(buf.getvalue(), smiles)
 
 
