@@ -26,6 +26,15 @@ SMALL = dict(case="tg119", resolution=12.0, fmo_iterations=60, temperature=0.0, 
 
 
 @pytest.fixture(scope="module")
+def hard(tmp_path_factory):
+    """SMALL with a core goal no plan meets here, so that runs spend their whole budget."""
+    path = tmp_path_factory.mktemp("goals") / "hard.json"
+    path.write_text(json.dumps([{"structure": "PTV", "metric": "D95", "op": ">=", "value": 50},
+                                {"structure": "CORE", "metric": "D10", "op": "<=", "value": 5}]))
+    return {**SMALL, "goals": str(path)}
+
+
+@pytest.fixture(scope="module")
 def case():
     return load_case("tg119", 12.0)
 
@@ -80,8 +89,8 @@ def test_sensitivity_reports_weight_changes_and_counts_their_fmos(case):
     assert "(the budget allowed 3 of 6 weight changes)" in text
 
 
-def test_nelder_mead_spends_exactly_the_budget_and_never_more(tmp_path):
-    config = BenchConfig(**SMALL, strategies="nelder-mead,random", budget=6, seeds=2)
+def test_nelder_mead_spends_exactly_the_budget_and_never_more(tmp_path, hard):
+    config = BenchConfig(**hard, strategies="nelder-mead,random", budget=6, seeds=2)
     results = run_bench(Run(tmp_path / "b", {}), config, progress=False)
     runs = results["runs"]
     assert [r["fmo_runs"] for r in runs] == [6, 6, 6, 6]
@@ -97,9 +106,9 @@ def test_nelder_mead_spends_exactly_the_budget_and_never_more(tmp_path):
         plans[0] != plans[1]
 
 
-def test_textgrad_with_sensitivity_stays_within_budget(tmp_path):
+def test_textgrad_with_sensitivity_stays_within_budget(tmp_path, hard):
     engine = ScriptedEngine(planner)
-    config = BenchConfig(**SMALL, strategies="textgrad", budget=7, seeds=1, sensitivity_max=1)
+    config = BenchConfig(**hard, strategies="textgrad", budget=7, seeds=1, sensitivity_max=1)
     results = run_bench(Run(tmp_path / "b", {}), config, engine=engine, progress=False)
     (row,) = results["runs"]
     assert row["fmo_runs"] == 7
@@ -111,8 +120,17 @@ def test_textgrad_with_sensitivity_stays_within_budget(tmp_path):
     assert len(engine.requests) == 2
 
 
-def test_results_shape_and_bootstrap(tmp_path):
-    config = BenchConfig(**SMALL, strategies="random,nelder-mead", budget=3, seeds=3)
+def test_a_run_stops_once_every_goal_is_met(tmp_path):
+    # The scripted planner's second plan meets all three TG-119 goals: nothing left to gain.
+    config = BenchConfig(**SMALL, strategies="textgrad", budget=7, seeds=1, sensitivity_max=1)
+    results = run_bench(Run(tmp_path / "b", {}), config, engine=ScriptedEngine(planner),
+                        progress=False)
+    (row,) = results["runs"]
+    assert row["score"] == 0 and row["goals_met"] == 3 and row["fmo_runs"] == 4
+
+
+def test_results_shape_and_bootstrap(tmp_path, hard):
+    config = BenchConfig(**hard, strategies="random,nelder-mead", budget=3, seeds=3)
     results = run_bench(Run(tmp_path / "b", {}), config, progress=False)
     saved = json.loads((tmp_path / "b/results.json").read_text())
     assert saved["case"] == "tg119_cshape" and saved["budget"] == 3
@@ -143,22 +161,34 @@ class CrashingPlanner:
         return planner(request)
 
 
-def test_killed_bench_resumes_and_skips_finished_runs(tmp_path):
-    config = BenchConfig(**SMALL, strategies="textgrad,random", budget=4, seeds=2,
+def test_killed_bench_resumes_and_skips_finished_runs(tmp_path, hard):
+    config = BenchConfig(**hard, strategies="textgrad,random", budget=4, seeds=2,
                          sensitivity=False)
-    # Items run seed by seed: textgrad/0, random/0, textgrad/1, random/1. Each textgrad run
-    # asks the engine 3 times (budget 4: the first plan and 3 proposals); call 5 is in seed 1.
+    # Items run seed by seed: textgrad/0, random/0, textgrad/1, random/1. A full bench first,
+    # to count the engine calls of each textgrad run (the scripted planner is deterministic).
+    full = ScriptedEngine(planner)
+    run_bench(Run(tmp_path / "full", {}), config, engine=full, progress=False)
+    calls = [len(full.requests)]
+    first = ScriptedEngine(planner)
+    run_bench(Run(tmp_path / "one", {}), dataclasses.replace(config, seeds=1), engine=first,
+              progress=False)
+    calls.append(len(first.requests))
+    # Killed at the first engine call of textgrad/seed1.
     with pytest.raises(RunStopped, match="connection lost"):
-        run_bench(Run(tmp_path / "b", {}), config, engine=ScriptedEngine(CrashingPlanner(5)),
-                  progress=False)
+        run_bench(Run(tmp_path / "b", {}), config,
+                  engine=ScriptedEngine(CrashingPlanner(calls[1] + 1)), progress=False)
     done = [json.loads(line)["item"] for line in (tmp_path / "b/steps.jsonl").open()]
     assert done == ["textgrad/seed0", "random/seed0"]
     again = ScriptedEngine(planner)
     results = run_bench(Run(tmp_path / "b", {}), config, engine=again, progress=False)
-    assert len(again.requests) == 3  # only textgrad/seed1 ran again
+    assert len(again.requests) == calls[0] - calls[1] > 0  # only textgrad/seed1 ran again
     items = [json.loads(line)["item"] for line in (tmp_path / "b/steps.jsonl").open()]
     assert items == ["textgrad/seed0", "random/seed0", "textgrad/seed1", "random/seed1"]
-    assert [r["fmo_runs"] for r in results["runs"]] == [4, 4, 4, 4]
+    unkilled = json.loads((tmp_path / "full/results.json").read_text())["runs"]
+    same = ("strategy", "seed", "score", "fmo_runs", "best_plan")
+    assert [{k: r[k] for k in same} for r in results["runs"]] == \
+        [{k: r[k] for k in same} for r in unkilled]
+    assert all(r["fmo_runs"] <= 4 for r in unkilled)
     assert json.loads((tmp_path / "b/run.json").read_text())["status"] == "completed"
 
 

@@ -76,8 +76,9 @@ class BenchConfig:
 
     @property
     def max_steps(self) -> int:
-        """Loop steps per run: a step may cost no FMO (a repeated or invalid proposal)."""
-        return 2 * self.budget + 1
+        """Loop steps per run: a step may cost no FMO (a repeated or invalid proposal), so a
+        few more steps than the budget; a run that ends on this cap spent less than it."""
+        return self.budget + 2
 
     def tune_config(self, strategy: str, seed: int) -> TuneConfig:
         return TuneConfig(case=self.case, plan=self.plan, seed=seed, sigma=self.sigma,
@@ -90,7 +91,9 @@ class BudgetedTuning(PlanTuning):
     """The tuning problem, stopped when the loss's FMO budget is spent."""
 
     def stop(self) -> bool:
-        return self.loss.fmo_limit is not None and self.loss.fmo_runs >= self.loss.fmo_limit
+        """The budget is spent, or a plan met every goal (score 0: nothing left to gain)."""
+        spent = self.loss.fmo_limit is not None and self.loss.fmo_runs >= self.loss.fmo_limit
+        return spent or any(t["score"] <= 0 for t in self.loss.trajectory)
 
     def record(self, step: int, updates: list) -> dict:
         fields = super().record(step, updates)
