@@ -102,3 +102,15 @@ def test_backward_engine_default_can_be_changed():
         tg.set_backward_engine(second, override=False)
     tg.set_backward_engine(second, override=True)
     assert tg.get_backward_engine() is second
+
+
+def test_output_into_a_closed_pipe_is_no_traceback():
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "textgrad_sci.cli", "molecule", "targets"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc.stdout.close()  # as `| head -0` would
+    err = proc.stderr.read()
+    assert proc.wait(timeout=60) == 141
+    assert "Traceback" not in err and "BrokenPipeError" not in err, err

@@ -79,7 +79,9 @@ def _run(argv: list[str] | None) -> int:
     name = " ".join(str(getattr(args, k)) for k in vars(args) if k.endswith("command")
                     and isinstance(getattr(args, k), str))
     try:
-        return int(handler(args) or 0)
+        code = int(handler(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows here, inside the handling below
+        return code
     except UsageError as err:
         print(f"textgrad-sci {name}: {err}", file=sys.stderr)
         return 2
@@ -92,6 +94,11 @@ def _run(argv: list[str] | None) -> int:
     except KeyboardInterrupt:
         print(f"textgrad-sci {name}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into `head` and the like: stop quietly
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":
