@@ -129,6 +129,13 @@ def test_a_run_stops_once_every_goal_is_met(tmp_path):
     assert row["score"] == 0 and row["goals_met"] == 3 and row["fmo_runs"] == 4
 
 
+def test_a_run_repeating_its_plan_stops_after_three_idle_steps(tmp_path, hard):
+    same = ScriptedEngine(lambda request: initial_plan(load_case("tg119", 12.0)))
+    config = BenchConfig(**hard, strategies="textgrad", budget=12, seeds=1, sensitivity=False)
+    (row,) = run_bench(Run(tmp_path / "b", {}), config, engine=same, progress=False)["runs"]
+    assert row["fmo_runs"] == 1 and row["steps"] == 4 and len(same.requests) == 4
+
+
 def test_results_shape_and_bootstrap(tmp_path, hard):
     config = BenchConfig(**hard, strategies="random,nelder-mead", budget=3, seeds=3)
     results = run_bench(Run(tmp_path / "b", {}), config, progress=False)

@@ -29,6 +29,7 @@ from .tune import PlanTuning, make_loss, plan_optimizer
 from .workflow import TuneConfig, _starting_plan
 
 STRATEGIES = ("textgrad", "random", "nelder-mead")
+STALL_STEPS = 3  # a run whose last 3 steps spent no FMO stops (it only repeats plans)
 
 
 @dataclass(frozen=True)
@@ -90,13 +91,19 @@ class BenchConfig:
 class BudgetedTuning(PlanTuning):
     """The tuning problem, stopped when the loss's FMO budget is spent."""
 
+    stall = STALL_STEPS
+
     def stop(self) -> bool:
-        """The budget is spent, or a plan met every goal (score 0: nothing left to gain)."""
+        """The budget is spent, a plan met every goal (score 0: nothing left to gain), or the
+        last ``stall`` steps spent no FMO (the proposals repeat plans already evaluated)."""
         spent = self.loss.fmo_limit is not None and self.loss.fmo_runs >= self.loss.fmo_limit
-        return spent or any(t["score"] <= 0 for t in self.loss.trajectory)
+        counts = [0, *getattr(self, "_counts", [])]
+        stalled = len(counts) > self.stall and counts[-1] == counts[-1 - self.stall]
+        return spent or stalled or any(t["score"] <= 0 for t in self.loss.trajectory)
 
     def record(self, step: int, updates: list) -> dict:
         fields = super().record(step, updates)
+        self._counts = [*getattr(self, "_counts", []), self.loss.fmo_runs]
         return {**fields, "fmo_runs": self.loss.fmo_runs}
 
     def summary(self) -> dict:
