@@ -21,6 +21,11 @@ struct BeamSet {
   const int32_t* map;         // beamlet column or -1
 };
 
+struct Tables {
+  const double* data;  // (n_beams, n, n, 3): lateral tables T_c(|da|, |db|) per beam
+  int64_t n;
+};
+
 struct Csr {
   std::vector<int64_t> indptr;
   std::vector<int32_t> indices;
@@ -29,6 +34,6 @@ struct Csr {
 
 // Pencil-beam dose-influence matrix for the voxels where body[v] != 0 (params: see beams.py).
 Csr dose_influence(const Grid& g, const uint8_t* body, const BeamSet& beams,
-                   const double* params, int threads);
+                   const Tables& tables, const double* params, int threads);
 
 }  // namespace tgs

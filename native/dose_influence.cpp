@@ -1,5 +1,7 @@
-// Pencil-beam dose-influence matrix: ray-traced radiological depth, matRad depth-dose terms,
-// Gaussian penumbra growing with depth, inverse square and a low scatter tail.
+// Pencil-beam dose-influence matrix, matRad's SVD photon model: ray-traced radiological depth,
+// matRad's three depth-dose terms, each times its lateral table (bixel square (x) penumbra (x)
+// kernel, precomputed per beam in Python), inverse square, radial cut-off at the iso plane.
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -10,35 +12,21 @@ namespace tgs {
 namespace {
 
 struct Params {
-  double mu, beta_p, peak_p, beta_s, peak_s, sigma0, sigma_k, scatter, ssigma0, ssigma_k;
-  double step, width, sad, cutoff, min_entry;
+  double mu, beta[3], step, width, sad, cutoff, min_entry, table_step, tail_radius, tail_keep;
 };
 
 Params unpack(const double* p) {
-  return Params{p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11],
-                p[12], p[13], p[14]};
+  return Params{p[0], {p[1], p[2], p[3]}, p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11]};
 }
 
-// erf by linear interpolation in a table on [-6, 6] (error < 5e-9, 5x faster than std::erf).
-constexpr int kErfN = 1 << 16;
-constexpr double kErfLim = 6.0;
-
-const std::vector<double>& erf_table() {
-  static const std::vector<double> table = [] {
-    std::vector<double> t(kErfN + 2);
-    for (int i = 0; i <= kErfN + 1; ++i) t[i] = std::erf(-kErfLim + 2.0 * kErfLim * i / kErfN);
-    return t;
-  }();
-  return table;
-}
-
-inline double fast_erf(const double* table, double x) {
-  if (x <= -kErfLim) return -1.0;
-  if (x >= kErfLim) return 1.0;
-  const double u = (x + kErfLim) * (kErfN / (2.0 * kErfLim));
-  const int i = static_cast<int>(u);
-  const double f = u - i;
-  return table[i] + f * (table[i + 1] - table[i]);
+// Uniform [0, 1) from (voxel, column): splitmix64, so the sample is the same on every thread
+// (the NumPy reference computes the same bits).
+inline double tail_uniform(int64_t v, int32_t col) {
+  uint64_t x = static_cast<uint64_t>(v) * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(col);
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+  x ^= x >> 31;
+  return static_cast<double>(x >> 11) * (1.0 / 9007199254740992.0);
 }
 
 // One term of matRad's depth-dose fit; att = exp(-mu z).
@@ -65,32 +53,38 @@ double radiological_depth(const Grid& g, const double p[3], const double r[3], d
   return (acc[0] + acc[1]) * step;
 }
 
-// Square beamlets of half-width `half` blurred by a Gaussian (s = sqrt(2) sigma), for the
-// n beamlets lo..lo+n-1 along one axis: neighbours share their edges, so n+1 erf calls.
-void profiles(const double* table, double coord, int64_t lo, int n, double width, double scale,
-              double half, double s, double* out) {
-  const double inv = 1.0 / s;
-  double prev = fast_erf(table, ((coord - lo * width) * scale + half) * inv);
-  for (int k = 0; k < n; ++k) {
-    const double next = fast_erf(table, ((coord - (lo + k) * width) * scale - half) * inv);
-    out[k] = 0.5 * (prev - next);
-    prev = next;
-  }
-}
-
 struct Block {
   std::vector<int32_t> counts, cols;
   std::vector<float> vals;
 };
 
+// Bilinear lookup of the three lateral tables at iso-plane offsets (|da|, |db|) / step,
+// weighted by the three depth-dose terms.
+inline double lateral(const double* tab, int64_t n, double ua, double ub, const double dd[3]) {
+  const int64_t i = static_cast<int64_t>(ua), k = static_cast<int64_t>(ub);
+  if (i + 1 >= n || k + 1 >= n) return 0.0;
+  const double fa = ua - i, fb = ub - k;
+  const double* t00 = tab + (i * n + k) * 3;
+  const double* t01 = t00 + 3;
+  const double* t10 = t00 + n * 3;
+  const double* t11 = t10 + 3;
+  double v = 0.0;
+  for (int c = 0; c < 3; ++c) {
+    const double lo = (1.0 - fb) * t00[c] + fb * t01[c];
+    const double hi = (1.0 - fb) * t10[c] + fb * t11[c];
+    v += dd[c] * ((1.0 - fa) * lo + fa * hi);
+  }
+  return v;
+}
+
 // All beams' entries of one voxel row, in increasing column order.
-void voxel_row(const Grid& g, const BeamSet& B, const Params& P, int64_t v, Block& out) {
+void voxel_row(const Grid& g, const BeamSet& B, const Tables& T, const Params& P, int64_t v,
+               Block& out) {
   const int64_t ix = v % g.nx, iy = (v / g.nx) % g.ny, iz = v / (g.nx * g.ny);
   const double p[3] = {iz * g.dz, iy * g.dy, ix * g.dx};
-  const double sq2 = std::sqrt(2.0);
-  const double* table = erf_table().data();
+  const double inv_h = 1.0 / P.table_step, cut2 = P.cutoff * P.cutoff;
+  const double tail2 = P.tail_radius * P.tail_radius, inv_keep = 1.0 / P.tail_keep;
   thread_local std::vector<double> buf;
-  thread_local std::vector<char> ok;
   int32_t count = 0;
   for (int b = 0; b < B.n_beams; ++b) {
     const double* s = B.sources + 3 * b;
@@ -100,8 +94,7 @@ void voxel_row(const Grid& g, const BeamSet& B, const Params& P, int64_t v, Bloc
     if (!(t > 0)) continue;
     const double a = (r[0] * ax[3] + r[1] * ax[4] + r[2] * ax[5]) * P.sad / t;
     const double bb = (r[0] * ax[6] + r[1] * ax[7] + r[2] * ax[8]) * P.sad / t;
-    const double scale = t / P.sad, half = 0.5 * P.width * scale, lim = half + P.cutoff;
-    const double reach = lim / scale + 1e-9 * P.width;
+    const double reach = P.cutoff + 1e-9 * P.width;
     const int64_t o0 = B.origin[2 * b], o1 = B.origin[2 * b + 1];
     const int64_t n0 = B.shape[2 * b], n1 = B.shape[2 * b + 1];
     int64_t a_lo = std::max<int64_t>(o0, static_cast<int64_t>(std::ceil((a - reach) / P.width)));
@@ -113,32 +106,34 @@ void voxel_row(const Grid& g, const BeamSet& B, const Params& P, int64_t v, Bloc
     if (a_lo > a_hi || b_lo > b_hi) continue;
     const double z = radiological_depth(g, p, r, P.step);
     const double att = std::exp(-P.mu * z);
-    const double ddp = (1.0 - P.scatter) * depth_term(att, z, P.mu, P.beta_p) / P.peak_p;
-    const double dds = P.scatter * depth_term(att, z, P.mu, P.beta_s) / P.peak_s;
-    const double sp = sq2 * std::sqrt(P.sigma0 * P.sigma0 + (P.sigma_k * z) * (P.sigma_k * z));
-    const double ss =
-        sq2 * std::sqrt(P.ssigma0 * P.ssigma0 + (P.ssigma_k * z) * (P.ssigma_k * z));
+    double dd[3];
+    for (int c = 0; c < 3; ++c) dd[c] = depth_term(att, z, P.mu, P.beta[c]);
     const double inv_sq = (P.sad / t) * (P.sad / t);
     const int na = static_cast<int>(a_hi - a_lo + 1), nbl = static_cast<int>(b_hi - b_lo + 1);
     buf.resize(2 * (na + nbl));
-    ok.resize(na + nbl);
-    double *fpa = buf.data(), *fsa = fpa + na, *fpb = fsa + na, *fsb = fpb + nbl;
-    char *ok_a = ok.data(), *ok_b = ok_a + na;
-    profiles(table, a, a_lo, na, P.width, scale, half, sp, fpa);
-    profiles(table, a, a_lo, na, P.width, scale, half, ss, fsa);
-    profiles(table, bb, b_lo, nbl, P.width, scale, half, sp, fpb);
-    profiles(table, bb, b_lo, nbl, P.width, scale, half, ss, fsb);
-    for (int k = 0; k < na; ++k) ok_a[k] = std::fabs((a - (a_lo + k) * P.width) * scale) <= lim;
-    for (int k = 0; k < nbl; ++k) ok_b[k] = std::fabs((bb - (b_lo + k) * P.width) * scale) <= lim;
+    double *da = buf.data(), *db = da + na, *ua = db + nbl, *ub = ua + na;
+    for (int k = 0; k < na; ++k) {
+      da[k] = a - (a_lo + k) * P.width;
+      ua[k] = std::fabs(da[k]) * inv_h;
+    }
+    for (int k = 0; k < nbl; ++k) {
+      db[k] = bb - (b_lo + k) * P.width;
+      ub[k] = std::fabs(db[k]) * inv_h;
+    }
+    const double* tab = T.data + b * T.n * T.n * 3;
     for (int64_t ia = a_lo; ia <= a_hi; ++ia) {
       const int ka = static_cast<int>(ia - a_lo);
-      if (!ok_a[ka]) continue;
       const int32_t* row = B.map + B.offset[b] + (ia - o0) * n1 - o1;
       for (int64_t ib = b_lo; ib <= b_hi; ++ib) {
         const int kb = static_cast<int>(ib - b_lo);
         const int32_t col = row[ib];
-        if (!ok_b[kb] || col < 0) continue;
-        const double val = inv_sq * (ddp * fpa[ka] * fpb[kb] + dds * fsa[ka] * fsb[kb]);
+        const double r2 = da[ka] * da[ka] + db[kb] * db[kb];
+        if (col < 0 || r2 > cut2) continue;
+        double val = inv_sq * lateral(tab, T.n, ua[ka], ub[kb], dd);
+        if (r2 > tail2 && P.tail_keep < 1.0) {  // matRad-style dij sampling of the far tail
+          if (tail_uniform(v, col) >= P.tail_keep) continue;
+          val *= inv_keep;
+        }
         if (val > P.min_entry) {
           out.cols.push_back(col);
           out.vals.push_back(static_cast<float>(val));
@@ -152,8 +147,8 @@ void voxel_row(const Grid& g, const BeamSet& B, const Params& P, int64_t v, Bloc
 
 }  // namespace
 
-Csr dose_influence(const Grid& g, const uint8_t* body, const BeamSet& beams, const double* params,
-                   int threads) {
+Csr dose_influence(const Grid& g, const uint8_t* body, const BeamSet& beams, const Tables& tables,
+                   const double* params, int threads) {
   const Params P = unpack(params);
   const int64_t n = g.nz * g.ny * g.nx;
   const int64_t block = 512;
@@ -162,7 +157,7 @@ Csr dose_influence(const Grid& g, const uint8_t* body, const BeamSet& beams, con
     Block& out = blocks[k];
     for (int64_t v = begin; v < end; ++v) {
       if (body[v]) {
-        voxel_row(g, beams, P, v, out);
+        voxel_row(g, beams, tables, P, v, out);
       } else {
         out.counts.push_back(0);
       }

@@ -42,7 +42,7 @@ void need(bool ok, const char* what) {
 py::tuple dose_influence(Arr<float> dens, Arr<double> spacing, Arr<uint8_t> body,
                          Arr<double> sources, Arr<double> axes, Arr<int64_t> origin,
                          Arr<int64_t> shape, Arr<int64_t> offset, Arr<int32_t> map,
-                         Arr<double> params, int threads) {
+                         Arr<double> tables, Arr<double> params, int threads) {
   need(dens.ndim() == 3, "densities must be 3-D");
   need(spacing.size() == 3, "spacing must have 3 values");
   need(body.size() == dens.size(), "body mask size differs from the grid");
@@ -50,7 +50,10 @@ py::tuple dose_influence(Arr<float> dens, Arr<double> spacing, Arr<uint8_t> body
   need(sources.size() == 3 * nb && axes.size() == 9 * nb, "bad beam arrays");
   need(origin.size() == 2 * nb && shape.size() == 2 * nb && offset.size() == nb,
        "bad beamlet grid arrays");
-  need(params.size() == 15, "params must have 15 values");
+  need(params.size() == 12, "params must have 12 values");
+  need(tables.ndim() == 4 && tables.shape(0) == nb && tables.shape(1) == tables.shape(2) &&
+           tables.shape(3) == 3 && tables.shape(1) >= 2,
+       "tables must have shape (n_beams, n, n, 3)");
   for (int b = 0; b < nb; ++b) {
     need(offset.data()[b] + shape.data()[2 * b] * shape.data()[2 * b + 1] <= map.size(),
          "beamlet map too small");
@@ -62,7 +65,8 @@ py::tuple dose_influence(Arr<float> dens, Arr<double> spacing, Arr<uint8_t> body
   tgs::Csr m;
   {
     py::gil_scoped_release release;
-    m = tgs::dose_influence(g, body.data(), beams, params.data(), threads);
+    const tgs::Tables tab{tables.data(), static_cast<int64_t>(tables.shape(1))};
+    m = tgs::dose_influence(g, body.data(), beams, tab, params.data(), threads);
   }
   return py::make_tuple(to_numpy(std::move(m.indptr)), to_numpy(std::move(m.indices)),
                         to_numpy(std::move(m.data)));

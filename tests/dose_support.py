@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import erf
+from scipy.interpolate import RegularGridInterpolator
 from textgrad_sci.losses.dose import BeamSetup, Case, PhysicsModel, beam_geometry
 from textgrad_sci.losses.dose.beams import depth_term
 from textgrad_sci.losses.dose.reference import radiological_depth
@@ -30,42 +30,35 @@ def water_box(shape=(5, 15, 15), spacing=5.0, target_halfwidth=2, density=1.0, n
 
 
 def dense_dose_matrix(case: Case, beams: BeamSetup, model: PhysicsModel | None = None):
-    """The same pencil-beam model evaluated densely (every voxel x every beamlet)."""
+    """The same pencil-beam model evaluated densely (every voxel x every beamlet), with SciPy's
+    bilinear interpolation of the lateral tables at signed offsets (mirrored tables)."""
     model = model or PhysicsModel()
     geo = beam_geometry(case, beams)
+    mc = model.machine()
+    tables = model.tables(case, geo, beams)
     flat = np.flatnonzero(case.structures["BODY"])
     pts = np.stack(np.unravel_index(flat, case.shape), axis=1) * np.asarray(case.spacing_mm)
     out = np.zeros((case.n_voxels, geo.n_beamlets))
-    w, sad, cut = beams.beamlet_width_mm, beams.sad_mm, beams.lateral_cutoff_mm
-    pk = {}
-    for beta in (model.beta_primary, model.beta_scatter):
-        zz = np.linspace(0, 400, 400001)
-        pk[beta] = depth_term(zz, model.mu_per_mm, beta).max()
+    w, sad, cut, h = (beams.beamlet_width_mm, beams.sad_mm, beams.lateral_cutoff_mm,
+                      model.table_step_mm)
     step = model.step_fraction * min(case.spacing_mm)
     for k, (src, ax) in enumerate(zip(geo.sources, geo.axes, strict=True)):
+        n = tables[k].shape[0]
+        full = np.concatenate([tables[k][:0:-1], tables[k]], axis=0)
+        full = np.concatenate([full[:, :0:-1], full], axis=1)  # T(-a, b) = T(a, b)
+        axis = np.arange(-(n - 1), n) * h
+        interp = RegularGridInterpolator((axis, axis), full, bounds_error=False, fill_value=0.0)
         r = pts - src
         t = r @ ax[0]
         a, b = (r @ ax[1]) * sad / t, (r @ ax[2]) * sad / t
         z = radiological_depth(case, pts, src, step)
+        dd = np.stack([depth_term(z, mc.m, beta) for beta in mc.betas], axis=1)
         cols = np.flatnonzero(geo.beamlet_beam == k)
         centres = geo.beamlet_ij[cols] * w  # (nb, 2)
-        scale = (t / sad)[:, None]
-        half = 0.5 * w * scale
-        oa = (a[:, None] - centres[None, :, 0]) * scale
-        ob = (b[:, None] - centres[None, :, 1]) * scale
-        inside = (np.abs(oa) <= half + cut) & (np.abs(ob) <= half + cut)
-
-        def prof(o, sigma, half=half):
-            s = np.sqrt(2.0) * sigma[:, None]
-            return 0.5 * (erf((o + half) / s) - erf((o - half) / s))
-
-        sp = np.hypot(model.sigma0_mm, model.sigma_growth * z)
-        ss = np.hypot(model.scatter_sigma0_mm, model.scatter_growth * z)
-        mu, bp, bs = model.mu_per_mm, model.beta_primary, model.beta_scatter
-        ddp = (1 - model.scatter_fraction) * depth_term(z, mu, bp) / pk[bp]
-        dds = model.scatter_fraction * depth_term(z, mu, bs) / pk[bs]
-        val = ((sad / t) ** 2)[:, None] * (
-            ddp[:, None] * prof(oa, sp) * prof(ob, sp) + dds[:, None] * prof(oa, ss) * prof(ob, ss)
-        )
+        da = a[:, None] - centres[None, :, 0]
+        db = b[:, None] - centres[None, :, 1]
+        lat = interp(np.stack([da.ravel(), db.ravel()], axis=1)).reshape(*da.shape, 3)
+        val = ((sad / t) ** 2)[:, None] * np.einsum("vbc,vc->vb", lat, dd)
+        inside = da * da + db * db <= cut * cut
         out[np.ix_(flat, cols)] = np.where(inside & (val > model.min_entry), val, 0.0)
     return out

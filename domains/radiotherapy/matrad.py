@@ -105,9 +105,11 @@ def case_from_mat(
 ):
     """A ``Case`` from a matRad/pyRadPlan .mat phantom (e.g. pyRadPlan's TG119.mat).
 
-    The target defaults to the first TARGET row of ``cst``, the prescription to the dose of
-    that row's first objective; ``resolution_mm`` resamples to an isotropic grid (None keeps the
-    CT grid). ``meta['origin_xyz_mm']`` is the (x, y, z) centre of voxel 0 after resampling.
+    Densities outside every structure are zeroed, as matRad and pyRadPlan do by default
+    (``ignoreOutsideDensities``). The target defaults to the first TARGET row of ``cst``, the
+    prescription to the dose of that row's first objective; ``resolution_mm`` resamples to an
+    isotropic grid (None keeps the CT grid). ``meta['origin_xyz_mm']`` is the (x, y, z) centre of
+    voxel 0 after resampling.
     """
     from textgrad_sci.losses.dose import Case
 
@@ -134,6 +136,8 @@ def case_from_mat(
         types[label] = kind
     densities = dens.transpose(2, 0, 1).astype(np.float32)
     body = next((n for n in masks if n.upper() in BODY_NAMES), None)
+    if body is not None:  # matRad's ignoreOutsideDensities: nothing outside attenuates
+        densities[~np.logical_or.reduce(list(masks.values()))] = 0.0
     if body is not None and body != "BODY":
         masks["BODY"] = masks.pop(body)
     elif body is None:

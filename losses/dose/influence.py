@@ -105,19 +105,24 @@ def compute_dose_influence(
     threads: int | None = None,
     model: PhysicsModel = DEFAULT_MODEL,
     backend: str = "auto",
+    geometry: BeamGeometry | None = None,
 ) -> DoseInfluence:
-    """Build the dose-influence matrix with the C++ kernel ("native") or NumPy ("numpy")."""
+    """Build the dose-influence matrix with the C++ kernel ("native") or NumPy ("numpy").
+
+    ``geometry`` (see ``beams.geometry_from_beamlets``) fixes the beamlets; by default they are
+    picked from the target's projection.
+    """
     if backend not in ("auto", "native", "numpy"):
         raise ValueError(f"backend must be 'auto', 'native' or 'numpy', got {backend!r}")
     nat = native_module()
     if backend == "native" and nat is None:
         raise RuntimeError("textgrad_sci._native has no dose kernels (rebuild the extension)")
+    geo = geometry if geometry is not None else beam_geometry(case, beams)
     if backend == "numpy" or nat is None:
         from .reference import dose_influence_numpy
 
-        m = dose_influence_numpy(case, beams, model)
-        return DoseInfluence.from_scipy(m, beam_geometry(case, beams))
-    geo = beam_geometry(case, beams)
+        m = dose_influence_numpy(case, beams, model, geometry=geo)
+        return DoseInfluence.from_scipy(m, geo)
     nthreads = default_threads(threads)
     indptr, indices, data = nat.dose_influence(
         case.densities,
@@ -126,6 +131,7 @@ def compute_dose_influence(
         np.ascontiguousarray(geo.sources, dtype=np.float64),
         np.ascontiguousarray(geo.axes, dtype=np.float64),
         geo.grid_origin, geo.grid_shape, geo.grid_offset, geo.grid_map,
+        model.tables(case, geo, beams),
         model.params(case.spacing_mm, beams),
         nthreads,
     )

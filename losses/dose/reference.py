@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.special import erf
 
 from .beams import DEFAULT_BEAMS, DEFAULT_MODEL, BeamSetup, PhysicsModel, beam_geometry, depth_term
 from .case import Case
-
-SQRT2 = np.sqrt(2.0)
 
 
 def body_points(case: Case) -> tuple[np.ndarray, np.ndarray]:
@@ -43,19 +40,36 @@ def radiological_depth(case: Case, points: np.ndarray, source: np.ndarray, step:
     return depth * step
 
 
-def _profile(o: np.ndarray, half: np.ndarray, sigma: np.ndarray) -> np.ndarray:
-    """A square beamlet of half-width `half` blurred by a Gaussian of width sigma."""
-    s = SQRT2 * sigma
-    return 0.5 * (erf((o + half) / s) - erf((o - half) / s))
+def lateral_lookup(table: np.ndarray, ua: np.ndarray, ub: np.ndarray, dd: np.ndarray):
+    """Bilinear lookup of (n, n, 3) tables at (|da|, |db|) / step, weighted by dd (m, 3)."""
+    n = table.shape[0]
+    i, k = ua.astype(np.int64), ub.astype(np.int64)
+    ok = (i + 1 < n) & (k + 1 < n)
+    i, k = np.where(ok, i, 0), np.where(ok, k, 0)
+    fa, fb = (ua - i)[:, None], (ub - k)[:, None]
+    lo = (1.0 - fb) * table[i, k] + fb * table[i, k + 1]
+    hi = (1.0 - fb) * table[i + 1, k] + fb * table[i + 1, k + 1]
+    return np.where(ok, np.sum(dd * ((1.0 - fa) * lo + fa * hi), axis=1), 0.0)
+
+
+def tail_uniform(voxels: np.ndarray, col: int) -> np.ndarray:
+    """Uniform [0, 1) per (voxel, column): splitmix64, bit for bit the C++ kernel's."""
+    x = np.asarray(voxels, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(col)
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    x ^= x >> np.uint64(31)
+    return (x >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
 
 
 def dose_influence_numpy(
-    case: Case, beams: BeamSetup = DEFAULT_BEAMS, model: PhysicsModel = DEFAULT_MODEL
+    case: Case, beams: BeamSetup = DEFAULT_BEAMS, model: PhysicsModel = DEFAULT_MODEL,
+    geometry=None,
 ) -> sp.csr_matrix:
     """The dose-influence matrix (voxels x beamlets) in float64 CSR, beamlet by beamlet."""
-    geo = beam_geometry(case, beams)
+    geo = geometry if geometry is not None else beam_geometry(case, beams)
     prm = model.params(case.spacing_mm, beams)
-    mu, bp, np_, bs, ns, s0, sg, fs, ss0, ssg, step, w, sad, cut, min_entry = prm
+    mu, b1, b2, b3, step, w, sad, cut, min_entry, h, tail_r, keep = prm
+    tables = model.tables(case, geo, beams)
     flat, pts = body_points(case)
     rows, cols, vals = [], [], []
     for k in range(len(geo.sources)):
@@ -65,28 +79,23 @@ def dose_influence_numpy(
         a = _dot3(r, ax[1]) * sad / t
         b = _dot3(r, ax[2]) * sad / t
         z = radiological_depth(case, pts, src, step)
-        scale = t / sad
-        half = 0.5 * w * scale
-        lim = half + cut
-        ddp = (1.0 - fs) * depth_term(z, mu, bp) / np_
-        dds = fs * depth_term(z, mu, bs) / ns
-        sp_ = np.sqrt(s0 * s0 + (sg * z) ** 2)
-        ss_ = np.sqrt(ss0 * ss0 + (ssg * z) ** 2)
+        dd = np.stack([depth_term(z, mu, beta) for beta in (b1, b2, b3)], axis=1)
         inv_sq = (sad / t) ** 2
         for j in np.flatnonzero(geo.beamlet_beam == k):
             ia, ib = geo.beamlet_ij[j]
-            oa = (a - ia * w) * scale
-            ob = (b - ib * w) * scale
-            sel = np.flatnonzero((np.abs(oa) <= lim) & (np.abs(ob) <= lim) & (t > 0))
-            oa, ob, h = oa[sel], ob[sel], half[sel]
-            v = inv_sq[sel] * (
-                ddp[sel] * _profile(oa, h, sp_[sel]) * _profile(ob, h, sp_[sel])
-                + dds[sel] * _profile(oa, h, ss_[sel]) * _profile(ob, h, ss_[sel])
-            )
-            keep = v > min_entry
-            rows.append(flat[sel[keep]])
-            cols.append(np.full(int(keep.sum()), j, dtype=np.int64))
-            vals.append(v[keep])
+            da = a - ia * w
+            db = b - ib * w
+            sel = np.flatnonzero((da * da + db * db <= cut * cut) & (t > 0))
+            v = inv_sq[sel] * lateral_lookup(tables[k], np.abs(da[sel]) / h,
+                                             np.abs(db[sel]) / h, dd[sel])
+            if keep < 1.0:  # the same sampled tail as the C++ kernel
+                tail = da[sel] ** 2 + db[sel] ** 2 > tail_r * tail_r
+                drop = tail & (tail_uniform(flat[sel], j) >= keep)
+                v = np.where(drop, 0.0, np.where(tail, v / keep, v))
+            ok = v > min_entry
+            rows.append(flat[sel[ok]])
+            cols.append(np.full(int(ok.sum()), j, dtype=np.int64))
+            vals.append(v[ok])
     m = sp.coo_matrix(
         (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
         shape=(case.n_voxels, geo.n_beamlets),
