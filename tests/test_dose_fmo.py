@@ -145,3 +145,16 @@ def test_bad_solver_arguments(small):
         D.dose(np.ones(D.shape[1] + 1))
     with pytest.raises(ValueError, match="at least one"):
         optimize_fluence(D, case, [])
+
+
+@pytest.mark.parametrize("method", ["native_lbfgs", "lbfgsb", "native"])
+def test_tol_stops_earlier_when_looser(small, method):
+    case, D, _ = small
+    obj = [Objective("PTV", "squared_deviation", 60.0, 1.0),
+           Objective("OAR", "mean_dose", 5.0, 1.0)]
+    loose = optimize_fluence(D, case, obj, method=method, max_iter=400, tol=1e-2)
+    tight = optimize_fluence(D, case, obj, method=method, max_iter=400, tol=1e-12)
+    assert loose.iterations < tight.iterations
+    assert tight.objective <= loose.objective
+    with pytest.raises(ValueError, match="tol"):
+        optimize_fluence(D, case, obj, method=method, tol=-1.0)

@@ -97,8 +97,12 @@ def optimize_fluence(
     method: str = "native",
     max_iter: int = 200,
     x0: np.ndarray | None = None,
+    tol: float | None = None,
 ) -> FmoResult:
     """Optimise non-negative beamlet fluences for weighted objectives.
+
+    ``tol`` stops when an iteration lowers the objective by at most tol * max(|f|, 1) (SciPy's
+    L-BFGS-B ``ftol`` rule); None keeps each method's default.
 
     Methods: "native" (C++ accelerated projected gradient), "native_lbfgs" (C++ projected
     L-BFGS, usually the fastest), "lbfgsb" (SciPy L-BFGS-B on the C++ objective/gradient),
@@ -110,6 +114,8 @@ def optimize_fluence(
         raise ValueError(f"matrix has {D.shape[0]} rows, the case has {case.n_voxels} voxels")
     if max_iter < 0:
         raise ValueError("max_iter must be >= 0")
+    if tol is not None and not tol >= 0:
+        raise ValueError(f"tol must be >= 0, got {tol}")
     terms = compile_objectives(case, objectives)
     start = time.perf_counter()
     x0 = initial_fluence(D, case) if x0 is None else np.asarray(x0, dtype=np.float64)
@@ -120,17 +126,18 @@ def optimize_fluence(
         prob = Problem(D, terms)
         fg, value = prob.value_and_grad, prob.value
     if method in ("lbfgsb", "numpy_lbfgsb"):
-        x, hist, it = lbfgsb(fg, x0, max_iter)
+        x, hist, it = lbfgsb(fg, x0, max_iter, *(() if tol is None else (tol,)))
     elif method == "native" and native_module() is not None:
-        x, hist, it = prob.native.solve_pgd(x0, int(max_iter), 1e-7)
+        x, hist, it = prob.native.solve_pgd(x0, int(max_iter), 1e-7 if tol is None else tol)
         x = np.asarray(x)
     elif method == "native_lbfgs":
         if prob.native is None:
             raise RuntimeError("native_lbfgs needs textgrad_sci._native (rebuild the extension)")
-        x, hist, it = prob.native.solve_lbfgs(x0, int(max_iter), 1e-9, LBFGS_MEMORY)
+        x, hist, it = prob.native.solve_lbfgs(
+            x0, int(max_iter), 1e-9 if tol is None else tol, LBFGS_MEMORY)
         x = np.asarray(x)
     else:
-        x, hist, it = pgd(value, fg, x0, max_iter)
+        x, hist, it = pgd(value, fg, x0, max_iter, *(() if tol is None else (tol,)))
     seconds = time.perf_counter() - start
     return FmoResult(
         fluence=x,
