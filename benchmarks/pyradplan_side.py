@@ -44,9 +44,13 @@ def main(out: str, n_beams: int, fluence_path: str | None = None) -> None:
     iso = np.asarray(stf.beams[0].iso_center, dtype=np.float64)
     t0 = time.perf_counter()
     if fluence_path is None:
-        fluence = np.asarray(fluence_optimization(ct, cst, stf, dij, pln), dtype=np.float64)
+        info: dict = {}
+        fluence = np.asarray(fluence_optimization(ct, cst, stf, dij, pln, opt_info=info),
+                             dtype=np.float64)
+        n_iter = int(info.get("num_iter", -1))
     else:
         fluence = np.load(fluence_path)
+        n_iter = 0
     t_opt = time.perf_counter() - t0 if fluence_path is None else 0.0
     uniform, img = _dose_image(dij, np.ones(dij.total_num_of_bixels))
     optimized, _ = _dose_image(dij, fluence)
@@ -62,6 +66,7 @@ def main(out: str, n_beams: int, fluence_path: str | None = None) -> None:
         dose_origin_xyz=np.asarray(img.GetOrigin()), dose_spacing_xyz=np.asarray(img.GetSpacing()),
         dose_uniform=uniform, dose_optimized=optimized, fluence=fluence,
         nnz=np.int64(dij.physical_dose.flat[0].nnz), t_dij=t_dij, t_opt=t_opt,
+        opt_iterations=np.int64(n_iter),
     )
 
 
