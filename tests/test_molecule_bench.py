@@ -12,7 +12,7 @@ import time
 
 import pytest
 from molecule_support import SMALL_LIGAND
-from textgrad_sci.domains.molecule.bench import BenchConfig, bootstrap_ci, run_bench
+from textgrad_sci.domains.molecule.bench import BenchConfig, run_bench
 from textgrad_sci.domains.molecule.bench_run import run_one
 from textgrad_sci.domains.molecule.oracle import Oracle
 from textgrad_sci.domains.molecule.population import PopulationSearch
@@ -24,6 +24,7 @@ from textgrad_sci.losses.chem.smiles import check_molecule
 
 from textgrad_sci import Run, ScriptedEngine
 from textgrad_sci.cli import main
+from textgrad_sci.stats import bootstrap_ci
 
 
 class FakeService:

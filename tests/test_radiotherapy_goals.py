@@ -13,6 +13,7 @@ from textgrad_sci.domains.radiotherapy import (
     load_goals,
     make_loss,
 )
+from textgrad_sci.domains.radiotherapy.goals import goals_source
 from textgrad_sci.domains.radiotherapy.plan import initial_plan
 from textgrad_sci.losses.plan_goals import (
     Goal,
@@ -89,7 +90,14 @@ def test_builtin_goal_sets_follow_their_protocols():
     tg119 = {g.label: (g.op, g.value) for g in load_goals("tg119", 50.0)}
     assert tg119["PTV D95"] == (">=", 50) and tg119["CORE D10"] == ("<=", 25)
     assert "TG-119" in json.loads(goal_set_json("tg119"))["source"]
-    assert set(GOAL_SETS) == {"prostate", "tg119"}
+    assert set(GOAL_SETS) == {"prostate", "tg119", "tg119-matrad"}
+    matrad = {g.label: (g.op, g.value) for g in load_goals("tg119-matrad", 50.0)}
+    assert matrad == {"OuterTarget D95": (">=", 50), "OuterTarget D10": ("<=", 55),
+                      "Core D10": ("<=", 25)}
+    assert goals_source(None, "/data/TG119.mat") == "tg119-matrad"
+    assert goals_source("mine.json", "/data/TG119.mat") == "mine.json"
+    with pytest.raises(ValueError, match="has no built-in goals: pass --goals"):
+        goals_source(None, "/data/Liver.mat")
 
 
 def test_unknown_structure_in_goals_is_one_clear_error(tmp_path):

@@ -9,7 +9,8 @@ import zipfile
 import numpy as np
 import pytest
 import scipy.io
-from textgrad_sci.domains.radiotherapy import load_case
+from textgrad_sci.domains.radiotherapy import load_case, load_goals
+from textgrad_sci.domains.radiotherapy.goals import goals_source
 from textgrad_sci.domains.radiotherapy.matrad import MatCaseError, case_from_mat
 
 UNREACHABLE = ("NewConnectionError", "Max retries", "Network is unreachable", "ConnectionError",
@@ -98,6 +99,9 @@ def test_load_case_reads_real_tg119(tg119_mat):
     assert case.shape == (65, 101, 101) and case.spacing_mm == (5.0, 5.0, 5.0)
     ratio = case.structures["OuterTarget"].sum() * 125.0 / (7458 * 22.5)
     assert ratio == pytest.approx(1.0, abs=0.1)
+    # Its TG-119 goals are built in, under matRad's structure names.
+    goals = load_goals(goals_source(None, str(tg119_mat)), case.prescription_gy, case.structures)
+    assert [g.label for g in goals] == ["OuterTarget D95", "OuterTarget D10", "Core D10"]
 
 
 def test_mat_without_ct_or_cst_is_one_clear_error(tmp_path):

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from textgrad_sci.options import UsageError, setting
+from textgrad_sci.stats import bootstrap_ci
 
 from .tasks import DockingConfig
 
@@ -77,21 +78,6 @@ class BenchConfig(DockingConfig):
 def item_key(item: tuple[str, int, int]) -> str:
     strategy, start, seed = item
     return f"{strategy}/start{start}/seed{seed}"
-
-
-def bootstrap_ci(values: list[float], level: float = 0.95, resamples: int = 10_000,
-                 seed: int = 0) -> tuple[float, float, float]:
-    """(mean, low, high): the percentile bootstrap interval of the mean."""
-    import numpy as np
-
-    data = np.asarray(values, dtype=float)
-    if data.size == 0:
-        raise ValueError("no values to bootstrap")
-    rng = np.random.default_rng(seed)
-    means = data[rng.integers(0, data.size, size=(resamples, data.size))].mean(axis=1)
-    tail = (1.0 - level) / 2.0
-    low, high = np.quantile(means, [tail, 1.0 - tail])
-    return float(data.mean()), float(low), float(high)
 
 
 def aggregate(config: BenchConfig, rows: list[dict]) -> dict:

@@ -22,7 +22,7 @@ from textgrad_sci.options import UsageError, setting
 from textgrad_sci.stats import bootstrap_ci
 
 from .cases import load_case
-from .goals import GOAL_SETS, load_goals
+from .goals import goals_source, load_goals
 from .nelder_mead import NelderMead
 from .plan import PlanSchema
 from .tune import PlanTuning, make_loss, plan_optimizer
@@ -132,11 +132,8 @@ class Bench:
         try:
             self.case = load_case(config.case, config.resolution, config.target,
                                   config.prescription)
-            source = config.goals or (config.case if config.case in GOAL_SETS else None)
-            if source is None:
-                raise ValueError(f"case {config.case!r} has no built-in goals: pass --goals "
-                                 "FILE.json (start from `textgrad-sci radiotherapy goals`)")
-            self.goals = load_goals(source, self.case.prescription_gy, self.case.structures)
+            self.goals = load_goals(goals_source(config.goals, config.case),
+                                    self.case.prescription_gy, self.case.structures)
             self.plan = _starting_plan(config.tune_config("random", 0), self.case)
         except ValueError as err:
             raise UsageError(str(err)) from None

@@ -28,6 +28,19 @@ def goal_set_json(name: str) -> str:
     return json.dumps(GOAL_DOCS[name], indent=2)
 
 
+def goals_source(goals: str | None, case: str) -> str:
+    """The goal set a run uses: ``--goals`` when given, else the case's built-in set (a matRad
+    ``NAME.mat`` phantom takes ``name-matrad``, e.g. TG119.mat -> tg119-matrad)."""
+    if goals:
+        return goals
+    path = Path(case)
+    name = f"{path.stem.lower()}-matrad" if path.suffix.lower() == ".mat" else case
+    if name in GOAL_SETS:
+        return name
+    raise ValueError(f"case {case!r} has no built-in goals: pass --goals FILE.json (start "
+                     f"from `textgrad-sci radiotherapy goals {next(iter(GOAL_SETS))}`)")
+
+
 def check_structures(goals: list[Goal], structures) -> list[Goal]:
     """Raise a one-line ValueError naming the first goal whose structure the case lacks."""
     names = sorted(structures)

@@ -10,8 +10,8 @@ from pathlib import Path
 from textgrad_sci import Run, loop
 from textgrad_sci.options import UsageError, setting
 
-from .cases import BUILT_IN, load_case
-from .goals import GOAL_SETS, load_goals
+from .cases import load_case
+from .goals import goals_source, load_goals
 from .plan import PlanSchema, initial_plan
 from .tune import TUNERS, PlanTuning, make_loss, plan_optimizer
 
@@ -51,12 +51,7 @@ class TuneConfig:
 
 
 def _goals_source(config: TuneConfig) -> str:
-    if config.goals:
-        return config.goals
-    if config.case in GOAL_SETS:
-        return config.case
-    raise ValueError(f"case {config.case!r} has no built-in goals: pass --goals FILE.json "
-                     f"(start from `textgrad-sci radiotherapy goals {BUILT_IN[0]}`)")
+    return goals_source(config.goals, config.case)
 
 
 def _starting_plan(config: TuneConfig, case) -> str:
