@@ -7,6 +7,8 @@ from pathlib import Path
 
 from textgrad_sci.losses.plan_goals import Goal, goals_from_json
 
+from .cases import BUILT_IN
+
 GOAL_DIR = Path(__file__).with_name("goal_sets")
 
 
@@ -38,7 +40,7 @@ def goals_source(goals: str | None, case: str) -> str:
     if name in GOAL_SETS:
         return name
     raise ValueError(f"case {case!r} has no built-in goals: pass --goals FILE.json (start "
-                     f"from `textgrad-sci radiotherapy goals {next(iter(GOAL_SETS))}`)")
+                     f"from `textgrad-sci radiotherapy goals {BUILT_IN[0]}`)")
 
 
 def check_structures(goals: list[Goal], structures) -> list[Goal]:

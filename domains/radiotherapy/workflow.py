@@ -50,10 +50,6 @@ class TuneConfig:
             raise ValueError(f"--steps {self.steps}: must be 0 or more")
 
 
-def _goals_source(config: TuneConfig) -> str:
-    return goals_source(config.goals, config.case)
-
-
 def _starting_plan(config: TuneConfig, case) -> str:
     if not config.plan:
         return initial_plan(case)
@@ -84,8 +80,8 @@ def _problem(run: Run, config: TuneConfig, engine, loss, out) -> PlanTuning:
     try:
         case = loss.case if loss is not None else load_case(
             config.case, config.resolution, config.target, config.prescription)
-        goals = loss.goals if loss is not None else load_goals(_goals_source(config),
-                                                               case.prescription_gy)
+        goals = loss.goals if loss is not None else load_goals(
+            goals_source(config.goals, config.case), case.prescription_gy)
         plan = _starting_plan(config, case)
         engine = _engine(config, engine)
         if loss is None:
