@@ -23,6 +23,8 @@ from .smiles import SmilesError, canonical_smiles
 from .targets import load_target
 
 DEFAULT_SEED = 974528263  # DOCKSTRING's seed; Vina's seed 0 means "random", so never 0
+RESULT = "score+pose-contacts/1"
+"""Names what a dock records; part of the cache key, so results cached before it are redone."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ class DockSettings:
         d.pop("timeout")
         d.pop("cpu")
         d["preparation"] = PREPARATION
+        d["result"] = RESULT
         return d
 
 
@@ -66,6 +69,9 @@ class DockResult:
     seconds: float = 0.0
     settings: dict = field(default_factory=dict)
     cached: bool = False
+    contacts: list[int] | None = None
+    """Receptor heavy atoms within 4 angstrom of each heavy atom of ``smiles`` in the best pose
+    (:func:`pose.atom_contacts`); None when the pose could not be read."""
 
     @property
     def ok(self) -> bool:
@@ -106,12 +112,23 @@ def dock_here(smiles: str, target: str, settings: DockSettings) -> DockResult:
         v.set_ligand_from_string(pdbqt)
         v.dock(exhaustiveness=settings.exhaustiveness, n_poses=settings.n_poses)
         result.score = float(v.energies(n_poses=1)[0][0])
+        result.contacts = _contacts(v.poses(n_poses=1), target, smiles)
     except LigandError as err:
         result.error = f"ligand preparation failed: {err}"
     except Exception as err:  # Vina raises RuntimeError/TypeError with its own text
         result.error = f"Vina failed: {type(err).__name__}: {' '.join(str(err).split())}"
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _contacts(pose: str, target: str, smiles: str) -> list[int] | None:
+    """The pose's contacts per atom, or None: feedback only, never a reason to fail a dock."""
+    from .pose import atom_contacts
+
+    try:
+        return atom_contacts(pose, str(load_target(target).receptor), smiles)
+    except Exception:  # meeko cannot rebuild every pose; the score stands without it
+        return None
 
 
 def _tail(path: str, n: int = 400) -> str:

@@ -21,31 +21,38 @@ def _attach(mol, atom_idx: int, fragment_smiles: str):
 
 
 def _candidates(mol):
-    """(description, molecule) for every single edit; invalid ones are filtered later."""
+    """(description, molecule, edited atom) for every single edit; invalid ones are filtered
+    later."""
     from rdkit import Chem
 
     with_h = [a.GetIdx() for a in mol.GetAtoms() if a.GetTotalNumHs() > 0]
     for idx in with_h:
         sym = mol.GetAtomWithIdx(idx).GetSymbol()
         for sub in _SUBSTITUENTS if sym == "C" else ["C"]:  # no O-Cl, N-O, O-O...
-            yield f"add {sub} on atom {idx} ({sym})", _attach(mol, idx, sub)
+            yield f"add {sub} on atom {idx} ({sym})", _attach(mol, idx, sub), idx
         if sym != "C":
             continue
         for name, group in _GROUPS.items():
-            yield f"add a {name} group on atom {idx} ({sym})", _attach(mol, idx, group)
+            yield f"add a {name} group on atom {idx} ({sym})", _attach(mol, idx, group), idx
     for atom in mol.GetAtoms():
         if atom.GetSymbol() == "C" and atom.GetIsAromatic() and atom.GetTotalNumHs() == 1:
             rw = Chem.RWMol(mol)
             rw.GetAtomWithIdx(atom.GetIdx()).SetAtomicNum(7)
-            yield f"aromatic C{atom.GetIdx()} to N", rw.GetMol()
+            yield f"aromatic C{atom.GetIdx()} to N", rw.GetMol(), atom.GetIdx()
         if atom.GetDegree() == 1 and mol.GetNumHeavyAtoms() > 6:
             rw = Chem.RWMol(mol)
             rw.RemoveAtom(atom.GetIdx())
-            yield f"remove terminal {atom.GetSymbol()}{atom.GetIdx()}", rw.GetMol()
+            yield f"remove terminal {atom.GetSymbol()}{atom.GetIdx()}", rw.GetMol(), atom.GetIdx()
 
 
 def analogues(smiles: str, n: int = 4, seed: int = 0) -> list[tuple[str, str]]:
     """Up to ``n`` distinct valid one-edit analogues as (canonical SMILES, what changed)."""
+    return [(analogue, change) for analogue, change, _ in edit_sites(smiles, n, seed)]
+
+
+def edit_sites(smiles: str, n: int = 4, seed: int = 0) -> list[tuple[str, str, int]]:
+    """:func:`analogues` with the index of the atom each edit changes (in ``smiles``'s
+    canonical molecule)."""
     from rdkit import Chem
 
     try:
@@ -53,8 +60,8 @@ def analogues(smiles: str, n: int = 4, seed: int = 0) -> list[tuple[str, str]]:
     except SmilesError:
         return []
     seen = {base.canonical}
-    found: list[tuple[str, str]] = []
-    for description, mol in _candidates(base.mol):
+    found: list[tuple[str, str, int]] = []
+    for description, mol, atom in _candidates(base.mol):
         try:
             text = Chem.MolToSmiles(mol)
             canonical = check_molecule(text).canonical
@@ -62,6 +69,6 @@ def analogues(smiles: str, n: int = 4, seed: int = 0) -> list[tuple[str, str]]:
             continue
         if canonical not in seen:
             seen.add(canonical)
-            found.append((canonical, description))
+            found.append((canonical, description, atom))
     random.Random(seed).shuffle(found)
     return found[:n]

@@ -1,6 +1,7 @@
-"""Tool feedback a weak model can follow (cheap RDKit numbers, no docking): which of QED's eight
-desirability terms costs a molecule most, and the effect of each candidate edit on QED, logP,
-molecular weight and SA score."""
+"""Tool feedback a weak model can follow: which of QED's eight desirability terms costs a molecule
+most, the effect of each candidate edit on QED, logP, molecular weight and SA score (cheap RDKit
+numbers), and, from the docked pose, which parts touch the protein and which point into solvent
+and whether each edit changes a buried or an exposed atom."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import math
 from dataclasses import dataclass
 
 from . import guidance_prompts as prompts
-from .edits import analogues
+from .edits import edit_sites
+from .pose import EXPOSED_BELOW, part_contacts
 from .properties import properties
 from .smiles import SmilesError, check_molecule
 
@@ -55,21 +57,61 @@ class EditEffect:
     dlogp: float
     dmw: float
     dsa: float
+    contacts: int | None = None  # receptor atoms near the edited atom in the docked pose
 
 
-def edit_effects(smiles: str, n: int = 4, seed: int = 0) -> list[EditEffect]:
+def edit_effects(smiles: str, n: int = 4, seed: int = 0,
+                 contacts: list[int] | None = None) -> list[EditEffect]:
     """The ``n`` one-edit analogues of ``smiles`` the seed picks (as :func:`analogues`), each
-    with its change of QED, logP, weight and SA (empty for an invalid molecule)."""
+    with its change of QED, logP, weight and SA (empty for an invalid molecule); with
+    ``contacts`` (per heavy atom of the canonical molecule, as docking reports them), the
+    contacts of the atom each edit changes."""
     try:
-        base = properties(check_molecule(smiles).mol)
+        molecule = check_molecule(smiles)
     except SmilesError:
         return []
+    base = properties(molecule.mol)
+    near = _in_input_order(molecule, contacts) if contacts else None
     out = []
-    for analogue, change in analogues(smiles, n=n, seed=seed):
+    for analogue, change, atom in edit_sites(smiles, n=n, seed=seed):
         p = properties(check_molecule(analogue).mol)
         out.append(EditEffect(analogue, change, p["qed"] - base["qed"], p["logp"] - base["logp"],
-                              p["mol_weight"] - base["mol_weight"], p["sa"] - base["sa"]))
+                              p["mol_weight"] - base["mol_weight"], p["sa"] - base["sa"],
+                              near[atom] if near else None))
     return out
+
+
+def _in_input_order(molecule, contacts: list[int]) -> list[int] | None:
+    """Contacts listed for the canonical molecule, re-indexed to ``molecule``'s own atoms."""
+    from rdkit import Chem
+
+    canonical = Chem.MolFromSmiles(molecule.canonical)
+    match = molecule.mol.GetSubstructMatch(canonical)
+    if len(match) != len(contacts):
+        return None
+    out = [0] * len(contacts)
+    for i, j in enumerate(match):
+        out[j] = contacts[i]
+    return out
+
+
+def render_pose(canonical: str, contacts: dict[str, list[int] | None], top: int = 3) -> list[str]:
+    """One line per docked target: the parts touching the protein and those in solvent."""
+    from rdkit import Chem
+
+    mol = Chem.MolFromSmiles(canonical)
+    lines = []
+    for target, counts in contacts.items():
+        if not counts or len(counts) != mol.GetNumAtoms():
+            continue
+        parts = part_contacts(mol, counts)
+        buried = [p for p in parts if 2 * p["exposed"] < p["size"]][:top]
+        exposed = [p for p in parts if 2 * p["exposed"] >= p["size"]][:top]
+        lines.append(prompts.POSE.format(
+            target=target,
+            buried=", ".join(prompts.BURIED.format(**p) for p in buried) or prompts.NONE,
+            exposed=", ".join(prompts.EXPOSED.format(**p) for p in exposed) or prompts.NONE))
+    return lines + [prompts.POSE_HINT] if lines else []
 
 
 def render_terms(mol, top: int = 3) -> list[str]:
@@ -88,6 +130,14 @@ def render_edits(effects: list[EditEffect]) -> list[str]:
     best = max(range(len(effects)), key=lambda i: effects[i].dqed)
     return [prompts.EDITS] + [
         prompts.EDIT.format(n=i + 1, smiles=e.smiles, change=e.change, dqed=e.dqed,
-                            dlogp=e.dlogp, dmw=e.dmw, dsa=e.dsa,
+                            dlogp=e.dlogp, dmw=e.dmw, dsa=e.dsa, site=_site(e),
                             best=prompts.BEST_QED if i == best else "")
         for i, e in enumerate(effects)]
+
+
+def _site(effect: EditEffect) -> str:
+    if effect.contacts is None:
+        return ""
+    if effect.contacts < EXPOSED_BELOW:
+        return prompts.SITE_EXPOSED
+    return prompts.SITE_BURIED.format(n=effect.contacts)

@@ -13,9 +13,17 @@ EDITS = (
     "Candidate edits, with their cheap effect (RDKit, free; docking changes are unknown until "
     "scored). Copy the SMILES of the edit you choose:"
 )
-EDIT = ("{n}. <SMILES>{smiles}</SMILES> ({change}): QED {dqed:+.3f}, logP {dlogp:+.2f}, "
+EDIT = ("{n}. <SMILES>{smiles}</SMILES> ({change}{site}): QED {dqed:+.3f}, logP {dlogp:+.2f}, "
         "MW {dmw:+.0f}, SA {dsa:+.2f}{best}")
+SITE_BURIED = ", a buried atom: {n} protein atoms within 4 A"
+SITE_EXPOSED = ", an atom in solvent"
 BEST_QED = "  <- best for QED"
+POSE = "Docked pose in {target}: touching the protein: {buried}; pointing into solvent: {exposed}."
+BURIED = "{part} ({contacts} contacts)"
+EXPOSED = "{part} ({exposed} of {size} atoms in solvent)"
+NONE = "none"
+POSE_HINT = ("Edits on atoms in solvent change QED with little effect on docking; edits on buried "
+             "atoms change docking most (a larger group there may bind better, or clash).")
 GOAL = "Pick the edit most likely to lower the objective: a higher QED or a stronger binder."
 
 LABELS = {

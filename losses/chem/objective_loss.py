@@ -11,7 +11,7 @@ from textgrad_sci.tool_loss import Measurement, ToolLoss
 from textgrad_sci.variable import Variable
 
 from . import guidance_prompts as prompts
-from .guidance import edit_effects, render_edits, render_terms
+from .guidance import edit_effects, render_edits, render_pose, render_terms
 from .objectives import Objective, ObjectiveScore, get_objective, qed_penalty
 from .smiles import SmilesError, check_molecule
 
@@ -55,10 +55,14 @@ class ObjectiveLoss(ToolLoss):
         hints: list[str] = []
         if score.canonical is not None:
             hints = render_terms(check_molecule(score.canonical).mol)
+            hints += render_pose(score.canonical, score.contacts)
         return Measurement(score.to_dict(), "\n".join(lines), score.value, hints, score.error,
                            score)
 
     def feedback(self, measurement: Measurement, variable: Variable) -> str:
-        effects = edit_effects(variable.value, self.edits, self.seed) if self.edits else []
+        score = measurement.detail
+        primary = score.contacts.get(self.objective.targets[0]) if score is not None else None
+        effects = (edit_effects(variable.value, self.edits, self.seed, primary)
+                   if self.edits else [])
         return "\n".join([measurement.text, *measurement.hints, *render_edits(effects),
                           prompts.GOAL])

@@ -70,6 +70,8 @@ class ObjectiveScore:
     vina: dict[str, float | None] = field(default_factory=dict)
     canonical: str | None = None
     error: str | None = None
+    contacts: dict[str, list[int] | None] = field(default_factory=dict)
+    """Per target: receptor atoms near each heavy atom of ``canonical`` in the docked pose."""
 
     def to_dict(self) -> dict:
         return {**asdict(self), "objective_value": self.value}
@@ -90,6 +92,7 @@ def score_objective(
     score.canonical, score.qed = molecule.canonical, qed_of(molecule.mol)
     results = service.dock_many([(molecule.canonical, t) for t in objective.targets])
     score.vina = {r.target: r.score for r in results}
+    score.contacts = {r.target: r.contacts for r in results}
     failed = [f"{r.target}: {r.error}" for r in results if r.score is None]
     if failed:
         score.error = "docking failed (" + "; ".join(failed) + ")"
