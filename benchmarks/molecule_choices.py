@@ -55,13 +55,16 @@ def main() -> int:
           "mean dQED  accepted")
     for strategy, rows in found.items():
         listed = [r for r in rows if r["position"]]
+        accepted = f"{sum(r['accepted'] for r in rows)}/{len(rows)}"
+        if not listed:  # e.g. Graph-GA: its children are not picked from the listed edits
+            print(f"{strategy}  {len(rows)}  0  -  -  -  {accepted}")
+            continue
         positions = Counter(r["position"] for r in listed)
-        best, lo, hi = bootstrap_ci([float(r["qed_rank"] == 1) for r in listed] or [0.0])
-        dqed = sum(r["dqed"] for r in listed) / max(1, len(listed))
+        best, lo, hi = bootstrap_ci([float(r["qed_rank"] == 1) for r in listed])
+        dqed = sum(r["dqed"] for r in listed) / len(listed)
         print(f"{strategy}  {len(rows)}  {len(listed)}  "
               + "/".join(str(positions.get(i, 0)) for i in range(1, args.edits + 1))
-              + f"  {best:.2f} [{lo:.2f}, {hi:.2f}]  {dqed:+.3f}  "
-              f"{sum(r['accepted'] for r in rows)}/{len(rows)}")
+              + f"  {best:.2f} [{lo:.2f}, {hi:.2f}]  {dqed:+.3f}  {accepted}")
     return 0
 
 
